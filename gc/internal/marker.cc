@@ -1,0 +1,53 @@
+// marker.cc: the marking loop: pop, trace (arrays in slices), charge the budget.
+#include "gc/internal/marker.h"
+
+#include <algorithm>
+
+#include "gc/array.h"
+#include "gc/internal/assert.h"
+
+namespace lull::gc::internal {
+
+void Marker::start(uint8_t epoch) {
+  LULL_GC_DCHECK(stack_.empty(), "marking started with a non-empty stack");
+  epoch_ = epoch;
+  bytes_marked_ = 0;
+  objects_marked_ = 0;
+}
+
+uint32_t Marker::trace_array_slice(Entry entry) {
+  char* payload = static_cast<char*>(entry.header->payload());
+  const uint64_t length = *reinterpret_cast<uint64_t*>(payload + kArrayLengthOffset);
+  void** elements = reinterpret_cast<void**>(payload + kArrayElementsOffset);
+  const uint64_t end = std::min(length, entry.next_element + kArraySlice);
+  for (uint64_t i = entry.next_element; i < end; ++i) shade(elements[i]);
+  // The rest of the array goes back on the stack above this slice's children: the stack grows
+  // by at most one slice per step, never by the whole array.
+  if (end < length) stack_.push_back({entry.header, end});
+  return static_cast<uint32_t>(1 + (end - entry.next_element) / 8);
+}
+
+bool Marker::step(Budget& budget) {
+  while (!stack_.empty()) {
+    const Entry entry = stack_.back();
+    stack_.pop_back();
+    HeapObjectHeader* header = entry.header;
+    const GcInfo* info = header->info();
+    uint32_t units = 1;
+    if (entry.next_element == 0) {
+      ++objects_marked_;
+      bytes_marked_ += kHeaderSize + header->size();
+    }
+    if (info->flags & GcInfo::kMemberArray) {
+      units = trace_array_slice(entry);
+    } else if (info->trace != nullptr) {
+      visitor_.slots_ = 0;
+      info->trace(header->payload(), visitor_);
+      units += static_cast<uint32_t>(visitor_.slots_ / 4);
+    }
+    if (budget.charge(units)) break;
+  }
+  return stack_.empty();
+}
+
+}  // namespace lull::gc::internal

@@ -1,0 +1,74 @@
+// marker.h: incremental tri-colour marking of the old space with an explicit mark stack.
+// White: mark != epoch. Grey: marked and on the stack. Black: marked and traced (or allocated
+// or promoted during the cycle: allocate-black). Interruptible at any object; reference arrays
+// are traced in slices of kArraySlice elements, so no single unit of work grows with the heap.
+// Young objects are never marked: during a cycle they are black by definition and are promoted
+// black by minor collections.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "gc/internal/nursery.h"
+#include "gc/internal/object_header.h"
+#include "gc/internal/schedule.h"
+#include "gc/visitor.h"
+
+namespace lull::gc::internal {
+
+class Marker {
+ public:
+  static constexpr uint64_t kArraySlice = 256;
+
+  explicit Marker(const Nursery& nursery) : nursery_(nursery), visitor_(*this) {}
+
+  void start(uint8_t epoch);
+  // Shading: white -> grey. Invariant kept with the deletion barrier (SATB): "every old object
+  // reachable at the cycle start is black when the mark stack runs empty"; checked by
+  // Verifier (check_marking, run by tests and by expensive checks at the end of marking).
+  void shade(void* payload) {
+    if (payload == nullptr || nursery_.contains(payload)) return;
+    HeapObjectHeader* header = HeapObjectHeader::from_payload(payload);
+    if (header->mark() == epoch_) return;
+    header->set_mark(epoch_);
+    stack_.push_back({header, 0});
+  }
+  // Traces grey objects until the budget expires; true when the stack is empty.
+  bool step(Budget& budget);
+  bool done() const { return stack_.empty(); }
+  uint8_t epoch() const { return epoch_; }
+
+  // Work of the current cycle so far.
+  uint64_t bytes_marked() const { return bytes_marked_; }
+  uint64_t objects_marked() const { return objects_marked_; }
+
+ private:
+  struct Entry {
+    HeapObjectHeader* header;
+    uint64_t next_element;  // reference arrays: first element not yet traced
+  };
+  class MarkingVisitor final : public Visitor {
+   public:
+    explicit MarkingVisitor(Marker& marker) : marker_(marker) {}
+    void visit(void** slot) override {
+      ++slots_;
+      marker_.shade(*slot);
+    }
+    uint64_t slots_ = 0;
+
+   private:
+    Marker& marker_;
+  };
+
+  // Returns the budget units used.
+  uint32_t trace_array_slice(Entry entry);
+
+  const Nursery& nursery_;
+  MarkingVisitor visitor_;
+  std::vector<Entry> stack_;
+  uint8_t epoch_ = 0;
+  uint64_t bytes_marked_ = 0;
+  uint64_t objects_marked_ = 0;
+};
+
+}  // namespace lull::gc::internal
