@@ -1,0 +1,101 @@
+// config.h: the typed form of lulld's YAML configuration, with every default.
+// The loader (loader.h) fills these structs from YAML and validates them; nothing
+// else parses YAML. Durations are std::chrono::nanoseconds, sizes are bytes.
+// Terms: an "address" is host:port as written in YAML ("127.0.0.1:7400", "[::1]:7400").
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lull::config {
+
+using Duration = std::chrono::nanoseconds;
+
+inline constexpr std::size_t kKiB = 1024;
+inline constexpr std::size_t kMiB = 1024 * kKiB;
+inline constexpr std::size_t kGiB = 1024 * kMiB;
+inline constexpr std::size_t kTiB = 1024 * kGiB;
+
+struct Address {
+  std::string host;  // an IP literal or a name; "[::1]" is stored as "::1"
+  std::uint16_t port = 0;
+
+  std::string to_string() const;  // round-trips through the loader
+  friend bool operator==(const Address&, const Address&) = default;
+};
+
+enum class InputType { kTcp, kUdp };
+
+struct InputConfig {
+  InputType type = InputType::kTcp;
+  std::string name;  // metric label `input`; the loader defaults it to "tcp" / "udp"; unique
+  Address listen{"127.0.0.1", 7400};
+  // TCP: the longest line accepted (longer ones are discarded up to their newline).
+  // UDP: the largest datagram accepted (longer ones are truncated by the kernel and rejected).
+  std::size_t max_line = 64 * kKiB;
+  std::size_t max_connections = 1024;  // TCP only: connections beyond it are refused and counted
+  std::size_t receive_buffer = 0;      // SO_RCVBUF in bytes; 0 keeps the kernel's default
+
+  friend bool operator==(const InputConfig&, const InputConfig&) = default;
+};
+
+struct EventsConfig {
+  std::string key_field = "key";  // a line without this string field is rejected
+  std::string time_field = "ts";  // event time in ns since the epoch; arrival time if absent
+
+  friend bool operator==(const EventsConfig&, const EventsConfig&) = default;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  Address listen{"127.0.0.1", 9464};
+  Duration window = std::chrono::seconds(10);  // span of every *_max_seconds gauge
+
+  friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+
+  friend bool operator==(const LogConfig&, const LogConfig&) = default;
+};
+
+enum class GcMode { kIdle, kClassic, kOff };
+
+struct GcConfig {
+  GcMode mode = GcMode::kIdle;
+  std::size_t nursery = 4 * kMiB;
+  double major_factor = 1.82;           // next major cycle at factor x live bytes after the last
+  std::size_t min_trigger = 64 * kMiB;  // never start a major cycle below this old-space size
+  std::size_t soft_limit = 1 * kGiB;    // above it the pacer collects between handlers
+  std::size_t hard_limit = 2 * kGiB;    // above it a full collection runs, even in a region;
+                                        // 0 means no limit (not allowed with mode off)
+  Duration quantum = std::chrono::microseconds(50);  // longest single GC step in a lull
+  double nursery_fill = 0.75;      // minor collection in a lull once this share is used
+  double max_pacing_share = 0.25;  // most reactor time the pacer may take
+  bool busy_poll = false;          // spin instead of blocking when idle with no GC work
+
+  friend bool operator==(const GcConfig&, const GcConfig&) = default;
+};
+
+// The inputs used when the config has no `inputs:` key: TCP and UDP on 127.0.0.1:7400.
+std::vector<InputConfig> default_inputs();
+
+struct Config {
+  std::vector<InputConfig> inputs = default_inputs();  // an `inputs:` list replaces them all
+  EventsConfig events;
+  MetricsConfig metrics;
+  LogConfig log;
+  GcConfig gc;
+
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+std::string_view to_string(InputType type);
+std::string_view to_string(GcMode mode);
+
+}  // namespace lull::config
