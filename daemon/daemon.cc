@@ -1,0 +1,79 @@
+// daemon.cc: wiring and the signal-driven shutdown.
+#include "daemon/daemon.h"
+
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/process_metrics.h"
+#include "daemon/version.h"
+
+namespace lull::daemon {
+
+Daemon::Daemon(const config::Config& config)
+    : config_(config),
+      registry_(std::make_shared<prometheus::Registry>()),
+      metrics_(*registry_),
+      ingest_(config_.events, metrics_),
+      signals_(reactor_.io(), SIGINT, SIGTERM, SIGHUP) {
+  for (const auto& input : config_.inputs) {
+    auto counters = metrics_.input(input.name);
+    if (input.type == config::InputType::kTcp) {
+      tcp_inputs_.push_back(std::make_unique<TcpInput>(reactor_.io(), input, ingest_, counters));
+      spdlog::info("input {}: listening on tcp {}", input.name,
+                   tcp_inputs_.back()->local_endpoint().address().to_string() + ":" +
+                       std::to_string(tcp_inputs_.back()->local_endpoint().port()));
+    } else {
+      udp_inputs_.push_back(std::make_unique<UdpInput>(reactor_.io(), input, ingest_, counters));
+      spdlog::info("input {}: listening on udp {}", input.name,
+                   udp_inputs_.back()->local_endpoint().address().to_string() + ":" +
+                       std::to_string(udp_inputs_.back()->local_endpoint().port()));
+    }
+  }
+  if (config_.metrics.enabled) {
+    metrics_server_ = std::make_unique<MetricsServer>(
+        config_.metrics.listen,
+        MetricsServer::Sources{registry_, std::make_shared<ProcessMetrics>()});
+    auto endpoint = metrics_server_->local_endpoint();
+    spdlog::info("metrics on http://{}:{}/metrics", endpoint.address().to_string(),
+                 endpoint.port());
+  }
+}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+  for (auto& input : tcp_inputs_) input->start();
+  for (auto& input : udp_inputs_) input->start();
+  if (metrics_server_) metrics_server_->start();
+  wait_for_signals();
+  spdlog::info("lulld {} running", kVersion);
+  reactor_.run();
+  if (metrics_server_) metrics_server_->stop();
+  spdlog::info("lulld stopped");
+  return 0;
+}
+
+void Daemon::wait_for_signals() {
+  signals_.async_wait([this](boost::system::error_code error, int signal_number) {
+    if (error) return;
+    if (signal_number == SIGHUP) {
+      spdlog::warn("SIGHUP: configuration reload is not implemented yet; ignoring it");
+      wait_for_signals();
+      return;
+    }
+    shut_down(signal_number);
+  });
+}
+
+void Daemon::shut_down(int signal_number) {
+  spdlog::info("{}: closing inputs", strsignal(signal_number));
+  // Each stop() drains what its sockets already received, so events read are not lost.
+  // Both drains are bounded by the kernel's socket buffers; afterwards no work is left
+  // and the reactor runs dry, which ends run().
+  for (auto& input : tcp_inputs_) input->stop();
+  for (auto& input : udp_inputs_) input->stop();
+  signals_.cancel();
+}
+
+}  // namespace lull::daemon

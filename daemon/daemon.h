@@ -1,0 +1,43 @@
+// daemon.h: one running lulld: the reactor, its inputs, the metrics endpoint, and signals.
+// Construction binds every socket (so a taken port fails before anything runs); run()
+// serves until SIGINT or SIGTERM, then drains the inputs and returns the exit status.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <prometheus/registry.h>
+
+#include "config/config.h"
+#include "daemon/daemon_metrics.h"
+#include "daemon/ingest.h"
+#include "daemon/metrics_server.h"
+#include "daemon/tcp_input.h"
+#include "daemon/udp_input.h"
+#include "runtime/reactor.h"
+
+namespace lull::daemon {
+
+class Daemon {
+ public:
+  explicit Daemon(const config::Config& config);
+  ~Daemon();
+
+  int run();
+
+ private:
+  void wait_for_signals();
+  void shut_down(int signal_number);
+
+  config::Config config_;
+  runtime::Reactor reactor_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  DaemonMetrics metrics_;
+  Ingest ingest_;
+  std::vector<std::unique_ptr<TcpInput>> tcp_inputs_;
+  std::vector<std::unique_ptr<UdpInput>> udp_inputs_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  boost::asio::signal_set signals_;
+};
+
+}  // namespace lull::daemon

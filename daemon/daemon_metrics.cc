@@ -1,0 +1,46 @@
+// daemon_metrics.cc: names and help texts. Help says how to read the number.
+#include "daemon/daemon_metrics.h"
+
+#include "daemon/version.h"
+
+namespace lull::daemon {
+
+DaemonMetrics::DaemonMetrics(prometheus::Registry& registry)
+    : events_(prometheus::BuildCounter()
+                  .Name("lull_events_total")
+                  .Help("Events accepted, by input. Rejected lines are not included: see "
+                        "lull_events_rejected_total.")
+                  .Register(registry)),
+      rejected_family_(prometheus::BuildCounter()
+                           .Name("lull_events_rejected_total")
+                           .Help("Lines not accepted as events, by reason. Any rate above zero "
+                                 "means a producer sends something lull cannot use; the log "
+                                 "shows samples.")
+                           .Register(registry)),
+      connections_(prometheus::BuildGauge()
+                       .Name("lull_input_connections")
+                       .Help("Open TCP connections, by input.")
+                       .Register(registry)),
+      connections_refused_(prometheus::BuildCounter()
+                               .Name("lull_input_connections_refused_total")
+                               .Help("TCP connections closed at once because the input had "
+                                     "max_connections open.")
+                               .Register(registry)) {
+  for (auto reason : kAllRejectReasons) {
+    rejected_[static_cast<std::size_t>(reason)] =
+        &rejected_family_.Add({{"reason", std::string(to_string(reason))}});
+  }
+  prometheus::BuildGauge()
+      .Name("lull_build_info")
+      .Help("Always 1; the version of the running lulld is its label.")
+      .Register(registry)
+      .Add({{"version", std::string(kVersion)}})
+      .Set(1);
+}
+
+DaemonMetrics::Input DaemonMetrics::input(const std::string& name) {
+  return {events_.Add({{"input", name}}), connections_.Add({{"input", name}}),
+          connections_refused_.Add({{"input", name}})};
+}
+
+}  // namespace lull::daemon

@@ -1,0 +1,42 @@
+// daemon_metrics.h: the daemon's own Prometheus families (inputs and rejections).
+// Series are created up front (every reject reason starts at 0, as Prometheus advises)
+// and handed out as references, so the hot path is one atomic add.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "daemon/event_parser.h"
+
+namespace lull::daemon {
+
+class DaemonMetrics {
+ public:
+  explicit DaemonMetrics(prometheus::Registry& registry);
+
+  // The series of one input; call once per input at start-up.
+  struct Input {
+    prometheus::Counter& events;
+    prometheus::Gauge& connections;
+    prometheus::Counter& connections_refused;
+  };
+  Input input(const std::string& name);
+
+  prometheus::Counter& rejected(RejectReason reason) {
+    return *rejected_[static_cast<std::size_t>(reason)];
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>& events_;
+  prometheus::Family<prometheus::Counter>& rejected_family_;
+  prometheus::Family<prometheus::Gauge>& connections_;
+  prometheus::Family<prometheus::Counter>& connections_refused_;
+  std::array<prometheus::Counter*, std::size(kAllRejectReasons)> rejected_{};
+};
+
+}  // namespace lull::daemon

@@ -1,0 +1,47 @@
+// ingest.cc: the per-line path. Rejections are logged through a rate limiter with a
+// sample of the line, so a flood of garbage costs a counter add, not a log write.
+#include "daemon/ingest.h"
+
+#include <spdlog/spdlog.h>
+
+namespace lull::daemon {
+namespace {
+
+constexpr std::size_t kLoggedSample = 120;  // bytes of a rejected line shown in the log
+
+std::string printable_sample(std::string_view text) {
+  std::string sample;
+  for (char c : text.substr(0, kLoggedSample)) {
+    sample.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  }
+  if (text.size() > kLoggedSample) sample += "...";
+  return sample;
+}
+
+}  // namespace
+
+Ingest::Ingest(const config::EventsConfig& events, DaemonMetrics& metrics)
+    : parser_(events.key_field), metrics_(metrics) {}
+
+void Ingest::line(std::string_view text, DaemonMetrics::Input& counters, std::string_view input) {
+  if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
+  auto result = parser_.parse(text);
+  if (!result.event) {
+    const char* detail = result.error ? simdjson::error_message(result.error) : "empty key";
+    reject(result.reason, input, std::string(detail) + ": " + printable_sample(text));
+    return;
+  }
+  counters.events.Increment();
+}
+
+void Ingest::reject(RejectReason reason, std::string_view input, std::string_view detail) {
+  metrics_.rejected(reason).Increment();
+  if (auto permit = reject_log_.acquire(); permit.allowed) {
+    if (permit.suppressed_before > 0) {
+      spdlog::warn("{} more rejected lines were not logged", permit.suppressed_before);
+    }
+    spdlog::warn("input {}: rejected line ({}): {}", input, to_string(reason), detail);
+  }
+}
+
+}  // namespace lull::daemon

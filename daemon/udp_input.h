@@ -1,0 +1,49 @@
+// udp_input.h: a UDP socket whose datagrams each hold one or more whole NDJSON lines.
+// Reads in batches with recvmmsg(2): one readiness wake-up takes up to kBatch datagrams,
+// so a busy socket costs one system call per batch rather than per event. A datagram
+// longer than max_line is rejected whole (line_too_long). Reactor thread only.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/daemon_metrics.h"
+#include "daemon/ingest.h"
+#include "runtime/asio.h"
+
+namespace lull::daemon {
+
+class UdpInput {
+ public:
+  static constexpr unsigned kBatch = 32;
+  // Batches per wake-up before yielding to other handlers, so a flood cannot starve TCP.
+  static constexpr unsigned kBatchesPerWakeup = 8;
+
+  // Binds at once: throws std::system_error if the address cannot be bound.
+  UdpInput(boost::asio::io_context& io, const config::InputConfig& config, Ingest& ingest,
+           DaemonMetrics::Input counters);
+
+  void start();
+  // Reads what the kernel already holds, hands it to Ingest, and closes the socket.
+  void stop();
+
+  boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
+
+ private:
+  void wait();
+  // Receives up to `batches` batches without blocking; false when the socket ran dry.
+  bool receive(unsigned batches);
+  void datagram(std::string_view bytes, bool truncated);
+
+  config::InputConfig config_;
+  Ingest& ingest_;
+  DaemonMetrics::Input counters_;
+  boost::asio::ip::udp::socket socket_;
+  std::vector<char> buffers_;  // kBatch slots of max_line + 1 bytes
+  std::vector<mmsghdr> headers_;
+  std::vector<iovec> vectors_;
+};
+
+}  // namespace lull::daemon

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian 12 packages lull builds, tests and benchmarks with.
+# Idempotent: asks apt only for what is missing, and does nothing when all is there.
+# Runs apt through sudo unless it is already root.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config clang-format
+  # libraries
+  libboost-dev libspdlog-dev libyaml-cpp-dev prometheus-cpp-dev libsimdjson-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+echo "install-deps: installing ${missing[*]}"
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,48 @@
+// net.h: loopback-only client helpers for integration tests: free ports, TCP and UDP
+// senders, and a one-shot HTTP GET. Every call is bounded in time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lull::testing {
+
+// A port that was free on 127.0.0.1 for both TCP and UDP a moment ago.
+std::uint16_t free_port();
+
+// Connects to 127.0.0.1:port, writes `bytes`, and closes. False if it could not.
+bool tcp_send(std::uint16_t port, const std::string& bytes);
+// Sends each element as one datagram to 127.0.0.1:port.
+bool udp_send(std::uint16_t port, const std::vector<std::string>& datagrams);
+
+struct HttpResponse {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// Polls `condition` every few milliseconds until it holds or `timeout` passes.
+template <class Condition>
+bool eventually(Condition&& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    struct timespec pause {
+      0, 10'000'000
+    };
+    nanosleep(&pause, nullptr);
+  }
+  return true;
+}
+
+// The value of the series `name{labels}` (labels as written on the page, e.g.
+// `input="tcp"`) in a Prometheus text page; nullopt when absent.
+std::optional<double> metric_value(const std::string& page, const std::string& name,
+                                   const std::string& labels = "");
+
+}  // namespace lull::testing
