@@ -34,7 +34,8 @@ class Budget {
     if (since_check_ >= kUnitsPerCheck || used_ >= max_units_) return check();
     return expired_;
   }
-  // After an expensive unit: read the clock now.
+  // An expensive unit (an unmap): charged as a whole batch, so the clock is read now.
+  bool charge_expensive() { return charge(kUnitsPerCheck); }
   bool check();
   bool expired() const { return expired_; }
   uint64_t used() const { return used_; }

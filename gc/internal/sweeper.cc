@@ -114,7 +114,7 @@ bool Sweeper::sweep_large(Budget& budget) {
     unmap_base_ = reinterpret_cast<char*>(block);
     unmap_remaining_ = block->mapped_bytes;
     stage_ = Stage::kUnmap;
-    budget.check();
+    budget.charge(4);
     return false;  // step() continues with kUnmap unless the budget expired
   }
   blocks.resize(block_write_);
@@ -126,7 +126,7 @@ bool Sweeper::unmap_dead_block(Budget& budget) {
     const size_t chunk = unmap_remaining_ < kUnmapChunk ? unmap_remaining_ : kUnmapChunk;
     unmap_remaining_ -= chunk;
     os_unmap(unmap_base_ + unmap_remaining_, chunk);
-    if (budget.check() && unmap_remaining_ > 0) return false;
+    if (budget.charge_expensive() && unmap_remaining_ > 0) return false;
   }
   return true;
 }
@@ -134,7 +134,7 @@ bool Sweeper::unmap_dead_block(Budget& budget) {
 bool Sweeper::release_pages(Budget& budget) {
   while (old_.release_one(keep_empty_bytes_)) {
     ++pages_returned_;
-    if (budget.check()) return old_.cached_empty_bytes() <= keep_empty_bytes_;
+    if (budget.charge_expensive()) return old_.cached_empty_bytes() <= keep_empty_bytes_;
   }
   return true;
 }
