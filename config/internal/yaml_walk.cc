@@ -61,7 +61,8 @@ std::vector<ConfigError> DecodeContext::take_errors() {
 std::vector<Entry> map_entries(const YAML::Node& map, std::string_view path, DecodeContext& ctx) {
   std::vector<Entry> entries;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy, not a reference: it-> yields a temporary pair that dies with the statement.
+    const YAML::Node key = it->first;
     const Position key_position = position_of(key);
     if (!key.IsScalar()) {
       ctx.error(key_position, std::string(path),
