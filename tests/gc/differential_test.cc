@@ -524,11 +524,11 @@ void run_programs(bool torture, uint64_t default_programs, int ops) {
 }
 
 TEST(DifferentialTest, RandomProgramsMatchTheModel) {
-  run_programs(/*torture=*/false, /*default_programs=*/600, /*ops=*/200);
+  run_programs(/*torture=*/false, /*default_programs=*/1000, /*ops=*/200);
 }
 
 TEST(DifferentialTest, RandomProgramsMatchTheModelInTortureMode) {
-  run_programs(/*torture=*/true, /*default_programs=*/150, /*ops=*/150);
+  run_programs(/*torture=*/true, /*default_programs=*/300, /*ops=*/150);
 }
 
 }  // namespace
