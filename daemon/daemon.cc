@@ -13,6 +13,9 @@ namespace lull::daemon {
 Daemon::Daemon(const config::Config& config)
     : config_(config),
       registry_(std::make_shared<prometheus::Registry>()),
+      gc_metrics_(
+          std::make_shared<runtime::GcMetrics>(config_.gc, config_.metrics.window, *registry_)),
+      reactor_(config_.gc, gc_metrics_.get()),
       metrics_(*registry_),
       ingest_(config_.events, metrics_),
       signals_(reactor_.io(), SIGINT, SIGTERM, SIGHUP) {
@@ -33,7 +36,7 @@ Daemon::Daemon(const config::Config& config)
   if (config_.metrics.enabled) {
     metrics_server_ = std::make_unique<MetricsServer>(
         config_.metrics.listen,
-        MetricsServer::Sources{registry_, std::make_shared<ProcessMetrics>()});
+        MetricsServer::Sources{registry_, gc_metrics_, std::make_shared<ProcessMetrics>()});
     auto endpoint = metrics_server_->local_endpoint();
     spdlog::info("metrics on http://{}:{}/metrics", endpoint.address().to_string(),
                  endpoint.port());

@@ -14,6 +14,7 @@
 #include "daemon/metrics_server.h"
 #include "daemon/tcp_input.h"
 #include "daemon/udp_input.h"
+#include "runtime/gc_metrics.h"
 #include "runtime/reactor.h"
 
 namespace lull::daemon {
@@ -30,8 +31,9 @@ class Daemon {
   void shut_down(int signal_number);
 
   config::Config config_;
-  runtime::Reactor reactor_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<runtime::GcMetrics> gc_metrics_;
+  runtime::Reactor reactor_;
   DaemonMetrics metrics_;
   Ingest ingest_;
   std::vector<std::unique_ptr<TcpInput>> tcp_inputs_;

@@ -27,6 +27,7 @@ using Labels = std::map<std::string, std::string>;
 // One series pair; record() feeds both.
 class DurationMetric {
  public:
+  DurationMetric() = default;  // unusable until assigned from DurationFamily::add()
   DurationMetric(AtomicHistogram& histogram, WindowedMax& max)
       : histogram_(&histogram), max_(&max) {}
 
@@ -36,8 +37,8 @@ class DurationMetric {
   }
 
  private:
-  AtomicHistogram* histogram_;
-  WindowedMax* max_;
+  AtomicHistogram* histogram_ = nullptr;
+  WindowedMax* max_ = nullptr;
 };
 
 class DurationFamily : public prometheus::Collectable {
