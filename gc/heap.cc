@@ -86,40 +86,29 @@ NoGcScope::~NoGcScope() {
 
 const char* to_string(MajorPhase phase) {
   switch (phase) {
-    case MajorPhase::kIdle:
-      return "idle";
-    case MajorPhase::kMarking:
-      return "marking";
-    case MajorPhase::kSweeping:
-      return "sweeping";
+    case MajorPhase::kIdle: return "idle";
+    case MajorPhase::kMarking: return "marking";
+    case MajorPhase::kSweeping: return "sweeping";
   }
   return "?";
 }
 
 const char* to_string(GcKind kind) {
   switch (kind) {
-    case GcKind::kMinor:
-      return "minor";
-    case GcKind::kMark:
-      return "mark";
-    case GcKind::kSweep:
-      return "sweep";
-    case GcKind::kFull:
-      return "full";
+    case GcKind::kMinor: return "minor";
+    case GcKind::kMark: return "mark";
+    case GcKind::kSweep: return "sweep";
+    case GcKind::kFull: return "full";
   }
   return "?";
 }
 
 const char* to_string(GcContext context) {
   switch (context) {
-    case GcContext::kIdle:
-      return "idle";
-    case GcContext::kPaced:
-      return "paced";
-    case GcContext::kForced:
-      return "forced";
-    case GcContext::kRegion:
-      return "region";
+    case GcContext::kIdle: return "idle";
+    case GcContext::kPaced: return "paced";
+    case GcContext::kForced: return "forced";
+    case GcContext::kRegion: return "region";
   }
   return "?";
 }

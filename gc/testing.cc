@@ -11,6 +11,7 @@ struct TestingAccess {
   static uint8_t epoch(Heap& heap) { return heap.collector_->epoch_; }
   static size_t remembered(Heap& heap) { return heap.collector_->remembered_.size(); }
   static size_t cached(Heap& heap) { return heap.collector_->old_.cached_empty_bytes(); }
+  static void drain(Heap& heap) { heap.collector_->releaser_.drain(); }
 };
 }  // namespace lull::gc::internal
 
@@ -47,6 +48,10 @@ bool is_marked_for_testing(Heap& heap, const void* object) {
 
 size_t cached_empty_page_bytes_for_testing(Heap& heap) {
   return TestingAccess::cached(heap);
+}
+
+void drain_releases_for_testing(Heap& heap) {
+  TestingAccess::drain(heap);
 }
 
 }  // namespace lull::gc::testing

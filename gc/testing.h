@@ -24,5 +24,7 @@ bool is_young_for_testing(Heap& heap, const void* object);
 // Black in the current cycle (marked, or allocated/promoted since the cycle started).
 bool is_marked_for_testing(Heap& heap, const void* object);
 size_t cached_empty_page_bytes_for_testing(Heap& heap);
+// Waits until the releaser thread has unmapped everything handed to it.
+void drain_releases_for_testing(Heap& heap);
 
 }  // namespace lull::gc::testing

@@ -43,8 +43,9 @@ void expensive_verify([[maybe_unused]] Collector& collector) {
 Collector::Collector(const Policy& policy, Nursery& nursery)
     : policy_(policy),
       nursery_(nursery),
+      old_(releaser_),
       marker_(nursery),
-      sweeper_(old_, large_),
+      sweeper_(old_, large_, releaser_),
       scavenger_(nursery, old_, remembered_, roots_),
       schedule_(policy_) {
   LULL_GC_CHECK(tls_barrier.collector == nullptr, "at most one live Heap per thread");

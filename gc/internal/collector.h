@@ -11,6 +11,7 @@
 #include "gc/internal/marker.h"
 #include "gc/internal/nursery.h"
 #include "gc/internal/old_space.h"
+#include "gc/internal/os_memory.h"
 #include "gc/internal/remembered_set.h"
 #include "gc/internal/root_list.h"
 #include "gc/internal/scavenger.h"
@@ -96,6 +97,7 @@ class Collector {
 
   Policy policy_;
   Nursery& nursery_;
+  Releaser releaser_;  // before the spaces: destroyed (drained, joined) after them
   OldSpace old_;
   LargeSpace large_;
   RememberedSet remembered_;

@@ -8,6 +8,18 @@
 
 namespace lull::gc::internal {
 
+void Marker::SegmentedStack::grow() {
+  segments_.push_back(spare_ ? std::move(spare_) : std::make_unique<Entry[]>(kSegment));
+  top_ = 0;
+}
+
+void Marker::SegmentedStack::shrink() {
+  // Called with the last segment empty and (not empty()) an earlier one full.
+  spare_ = std::move(segments_.back());
+  segments_.pop_back();
+  top_ = kSegment;
+}
+
 void Marker::start(uint8_t epoch) {
   LULL_GC_DCHECK(stack_.empty(), "marking started with a non-empty stack");
   epoch_ = epoch;
@@ -23,14 +35,14 @@ uint32_t Marker::trace_array_slice(Entry entry) {
   for (uint64_t i = entry.next_element; i < end; ++i) shade(elements[i]);
   // The rest of the array goes back on the stack above this slice's children: the stack grows
   // by at most one slice per step, never by the whole array.
-  if (end < length) stack_.push_back({entry.header, end});
-  return static_cast<uint32_t>(1 + (end - entry.next_element) / 8);
+  if (end < length) stack_.push({entry.header, end});
+  // One unit per element: shading touches the target's header, usually a cache miss.
+  return static_cast<uint32_t>(1 + (end - entry.next_element));
 }
 
 bool Marker::step(Budget& budget) {
   while (!stack_.empty()) {
-    const Entry entry = stack_.back();
-    stack_.pop_back();
+    const Entry entry = stack_.pop();
     HeapObjectHeader* header = entry.header;
     const GcInfo* info = header->info();
     uint32_t units = 1;
@@ -43,7 +55,7 @@ bool Marker::step(Budget& budget) {
     } else if (info->trace != nullptr) {
       visitor_.slots_ = 0;
       info->trace(header->payload(), visitor_);
-      units += static_cast<uint32_t>(visitor_.slots_ / 4);
+      units += static_cast<uint32_t>(visitor_.slots_);
     }
     if (budget.charge(units)) break;
   }

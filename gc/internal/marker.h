@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "gc/internal/nursery.h"
@@ -18,7 +19,7 @@ namespace lull::gc::internal {
 
 class Marker {
  public:
-  static constexpr uint64_t kArraySlice = 256;
+  static constexpr uint64_t kArraySlice = 64;
 
   explicit Marker(const Nursery& nursery) : nursery_(nursery), visitor_(*this) {}
 
@@ -31,7 +32,7 @@ class Marker {
     HeapObjectHeader* header = HeapObjectHeader::from_payload(payload);
     if (header->mark() == epoch_) return;
     header->set_mark(epoch_);
-    stack_.push_back({header, 0});
+    stack_.push({header, 0});
   }
   // Traces grey objects until the budget expires; true when the stack is empty.
   bool step(Budget& budget);
@@ -46,6 +47,32 @@ class Marker {
   struct Entry {
     HeapObjectHeader* header;
     uint64_t next_element;  // reference arrays: first element not yet traced
+  };
+  // The mark stack, in fixed segments: growing it never copies (a std::vector doubling a
+  // multi-megabyte stack was a 100+ us step), and one spare segment absorbs push/pop at a
+  // segment boundary without malloc churn.
+  class SegmentedStack {
+   public:
+    static constexpr size_t kSegment = 4096;
+    void push(Entry e) {
+      if (top_ == kSegment) [[unlikely]]
+        grow();
+      segments_.back()[top_++] = e;
+    }
+    Entry pop() {
+      if (top_ == 0) [[unlikely]]
+        shrink();
+      return segments_.back()[--top_];
+    }
+    bool empty() const { return segments_.empty() || (segments_.size() == 1 && top_ == 0); }
+
+   private:
+    using Segment = std::unique_ptr<Entry[]>;
+    void grow();
+    void shrink();
+    std::vector<Segment> segments_;
+    Segment spare_;
+    size_t top_ = kSegment;  // entries used in segments_.back(); kSegment when there is none
   };
   class MarkingVisitor final : public Visitor {
    public:
@@ -65,7 +92,7 @@ class Marker {
 
   const Nursery& nursery_;
   MarkingVisitor visitor_;
-  std::vector<Entry> stack_;
+  SegmentedStack stack_;
   uint8_t epoch_ = 0;
   uint64_t bytes_marked_ = 0;
   uint64_t objects_marked_ = 0;

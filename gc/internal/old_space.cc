@@ -39,9 +39,8 @@ size_t OldSpace::slot_size_of_class(size_t size_class) {
   return kTable.slot_size[size_class];
 }
 
-OldSpace::OldSpace() = default;
-
 OldSpace::~OldSpace() {
+  if (segment_left_ > 0) os_unmap(segment_next_, segment_left_);
   for (Page* page : pages_) {
     if (page) os_unmap(page, kPageSize);
   }
@@ -58,8 +57,14 @@ Page* OldSpace::new_page(size_t size_class) {
     page = empty_.back();
     empty_.pop_back();
   } else {
-    page = static_cast<Page*>(os_map(kPageSize, kPageSize));
-    committed_bytes_ += kPageSize;
+    if (segment_left_ == 0) {
+      segment_next_ = static_cast<char*>(os_map(kSegmentSize, kPageSize));
+      segment_left_ = kSegmentSize;
+    }
+    page = reinterpret_cast<Page*>(segment_next_);
+    segment_next_ += kPageSize;
+    segment_left_ -= kPageSize;
+    committed_bytes_ += kPageSize;  // counted as carved; the uncarved rest is never touched
   }
   page->magic = kPageMagic;
   page->size_class = static_cast<uint32_t>(size_class);
@@ -112,7 +117,7 @@ bool OldSpace::release_one(size_t keep_bytes) {
   if (cached_empty_bytes() <= keep_bytes) return false;
   Page* page = empty_.back();
   empty_.pop_back();
-  os_unmap(page, kPageSize);
+  releaser_.release(page, kPageSize);
   committed_bytes_ -= kPageSize;
   return true;
 }

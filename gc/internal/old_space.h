@@ -1,9 +1,10 @@
 // old_space.h: the non-moving old generation for small objects: 64 KiB pages, each holding
 // slots of one size class (24 B .. 8 KiB, header included). A page keeps a free list of its
 // free slots and bumps into never-used slots; per class, pages with a free slot form the
-// "available" list. Empty pages found by the sweeper are cached for reuse and the surplus is
-// unmapped one page at a time (the sweeper bounds it). Terms: "page" is always a heap page
-// (kPageSize), never an OS page.
+// "available" list. Pages are carved from 2 MiB mappings (one mmap per 32 pages). Empty pages
+// found by the sweeper are cached for reuse and the surplus goes to the Releaser thread (never
+// unmapped on the caller's thread). Terms: "page" is always a heap page (kPageSize), never an
+// OS page.
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "gc/internal/object_header.h"
+#include "gc/internal/os_memory.h"
 
 namespace lull::gc::internal {
 
@@ -21,6 +23,7 @@ inline constexpr size_t kMaxSmallSlot = 8192;  // header included; larger object
 inline constexpr size_t kMaxSmallPayload = kMaxSmallSlot - kHeaderSize;
 inline constexpr size_t kNumSizeClasses = 62;
 inline constexpr uint32_t kPageMagic = 0x6c756c50;  // "lulP"
+inline constexpr size_t kSegmentSize = 2u << 20;    // pages are mapped this many at a time
 
 // Page invariant (checked by Verifier::check_pages):
 //   live_count + length(free_list) == unused_from <= slot_count, and
@@ -49,7 +52,7 @@ static_assert(sizeof(Page) <= kPageHeaderSize);
 
 class OldSpace {
  public:
-  OldSpace();
+  explicit OldSpace(Releaser& releaser) : releaser_(releaser) {}
   ~OldSpace();
   OldSpace(const OldSpace&) = delete;
   OldSpace& operator=(const OldSpace&) = delete;
@@ -68,7 +71,8 @@ class OldSpace {
   // Sweeper interface.
   void free_slot(Page* page, HeapObjectHeader* slot);
   void retire_empty_page(Page* page);  // page swept and empty: off the available list, cached
-  // Unmaps one cached empty page if more than keep_bytes are cached; returns whether it did.
+  // Hands one cached empty page to the releaser if more than keep_bytes are cached; returns
+  // whether it did. O(1) on this thread.
   bool release_one(size_t keep_bytes);
   std::vector<Page*>& pages() { return pages_; }
 
@@ -93,7 +97,10 @@ class OldSpace {
   void avail_push(Page* page);
   void avail_remove(Page* page);
 
+  Releaser& releaser_;
   std::array<Page*, kNumSizeClasses> avail_{};
+  char* segment_next_ = nullptr;  // uncarved rest of the current 2 MiB mapping
+  size_t segment_left_ = 0;
   std::vector<Page*> pages_;  // pages in use (the sweeper compacts it; holes are null)
   std::vector<Page*> empty_;  // swept-empty pages, still mapped, reused first
   size_t object_bytes_ = 0;

@@ -1,4 +1,5 @@
-// os_memory.cc: mmap-based mappings with alignment by over-mapping and trimming.
+// os_memory.cc: mmap-based mappings (alignment by over-mapping and trimming) and the releaser
+// thread.
 #include "gc/internal/os_memory.h"
 
 #include <sys/mman.h>
@@ -27,6 +28,49 @@ void* os_map(size_t size, size_t alignment) {
 void os_unmap(void* p, size_t size) {
   const int rc = ::munmap(p, size);
   LULL_GC_CHECK(rc == 0, "munmap failed");
+}
+
+Releaser::Releaser() : thread_([this] { run(); }) {}
+
+Releaser::~Releaser() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void Releaser::release(void* p, size_t size) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.emplace_back(static_cast<char*>(p), size);
+  }
+  wake_.notify_one();
+}
+
+void Releaser::drain() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+void Releaser::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stop_ and nothing left
+    const std::pair<char*, size_t> range = queue_.back();
+    queue_.pop_back();
+    busy_ = true;
+    lock.unlock();
+    for (size_t done = 0; done < range.second; done += kReleaseChunk) {
+      const size_t n = range.second - done < kReleaseChunk ? range.second - done : kReleaseChunk;
+      os_unmap(range.first + done, n);
+    }
+    lock.lock();
+    busy_ = false;
+    if (queue_.empty()) idle_.notify_all();
+  }
 }
 
 }  // namespace lull::gc::internal

@@ -1,8 +1,9 @@
 // schedule.h: when and how much. Budget is the deadline of one step plus the rule for reading
 // the clock: work is charged in units of roughly 10 ns (an object traced, a few slots swept, a
-// destructor call is 4), and the clock is read every kUnitsPerCheck units or at once after an
-// expensive unit (an unmap). So a step overshoots its deadline by at most one batch (~0.3-1 us)
-// plus one expensive unit; and every step does at least one batch, so tiny deadlines progress.
+// destructor call is 4, a shaded reference 1 as it is likely a cache miss), and the clock is read
+// every kUnitsPerCheck units. So a step overshoots its deadline by about one batch (~0.3-3 us)
+// plus the longest single unit; and every step does at least one batch, so tiny deadlines
+// progress.
 // Schedule holds the major trigger and the estimate of a minor collection's duration.
 #pragma once
 
@@ -34,8 +35,6 @@ class Budget {
     if (since_check_ >= kUnitsPerCheck || used_ >= max_units_) return check();
     return expired_;
   }
-  // An expensive unit (an unmap): charged as a whole batch, so the clock is read now.
-  bool charge_expensive() { return charge(kUnitsPerCheck); }
   bool check();
   bool expired() const { return expired_; }
   uint64_t used() const { return used_; }

@@ -15,10 +15,6 @@ void Sweeper::start(uint8_t epoch, size_t keep_empty_bytes) {
   block_read_ = block_write_ = 0;
 }
 
-Sweeper::~Sweeper() {
-  if (unmap_remaining_ > 0) os_unmap(unmap_base_, unmap_remaining_);
-}
-
 bool Sweeper::step(Budget& budget) {
   for (;;) {
     bool finished = false;
@@ -31,19 +27,13 @@ bool Sweeper::step(Budget& budget) {
         finished = sweep_large(budget);
         if (finished) stage_ = Stage::kRelease;
         break;
-      case Stage::kUnmap:
-        finished = unmap_dead_block(budget);
-        if (finished) stage_ = Stage::kLarge;
-        break;
       case Stage::kRelease:
         finished = release_pages(budget);
         if (finished) stage_ = Stage::kDone;
         break;
-      case Stage::kDone:
-        return true;
+      case Stage::kDone: return true;
     }
-    // A stage returns false when the budget expired, or (kLarge) when it switched to kUnmap.
-    if (!finished && budget.expired()) return false;
+    if (!finished) return false;  // the budget expired
   }
 }
 
@@ -111,30 +101,17 @@ bool Sweeper::sweep_large(Budget& budget) {
     bytes_freed_ += block->mapped_bytes;
     ++objects_freed_;
     large_.forget(block);
-    unmap_base_ = reinterpret_cast<char*>(block);
-    unmap_remaining_ = block->mapped_bytes;
-    stage_ = Stage::kUnmap;
-    budget.charge(4);
-    return false;  // step() continues with kUnmap unless the budget expired
+    releaser_.release(block, block->mapped_bytes);
+    if (budget.charge(8)) return false;
   }
   blocks.resize(block_write_);
-  return true;
-}
-
-bool Sweeper::unmap_dead_block(Budget& budget) {
-  while (unmap_remaining_ > 0) {
-    const size_t chunk = unmap_remaining_ < kUnmapChunk ? unmap_remaining_ : kUnmapChunk;
-    unmap_remaining_ -= chunk;
-    os_unmap(unmap_base_ + unmap_remaining_, chunk);
-    if (budget.charge_expensive() && unmap_remaining_ > 0) return false;
-  }
   return true;
 }
 
 bool Sweeper::release_pages(Budget& budget) {
   while (old_.release_one(keep_empty_bytes_)) {
     ++pages_returned_;
-    if (budget.charge_expensive()) return old_.cached_empty_bytes() <= keep_empty_bytes_;
+    if (budget.charge(2)) return old_.cached_empty_bytes() <= keep_empty_bytes_;
   }
   return true;
 }

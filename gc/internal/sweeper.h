@@ -2,9 +2,9 @@
 //   kSmall:   old-space pages slot by slot (a cursor inside the page, so a page of thousands of
 //             dying objects with destructors is spread over many steps); white slots run their
 //             destructor and go on the page's free list; empty pages are retired to the cache;
-//   kLarge:   large blocks; a white block runs its destructor, then
-//   kUnmap:   is unmapped kUnmapChunk bytes per clock check, from its end;
-//   kRelease: cached empty pages beyond the keep limit are unmapped, one per clock check.
+//   kLarge:   large blocks; a white block runs its destructor and goes to the Releaser thread
+//             (which unmaps it in 64 KiB chunks: nothing here grows with the block's size);
+//   kRelease: cached empty pages beyond the keep limit go to the Releaser, a few per unit.
 // Objects allocated or promoted during sweeping carry the current epoch and are skipped.
 #pragma once
 
@@ -19,10 +19,10 @@ namespace lull::gc::internal {
 
 class Sweeper {
  public:
-  enum class Stage : uint8_t { kSmall, kLarge, kUnmap, kRelease, kDone };
+  enum class Stage : uint8_t { kSmall, kLarge, kRelease, kDone };
 
-  Sweeper(OldSpace& old_space, LargeSpace& large_space) : old_(old_space), large_(large_space) {}
-  ~Sweeper();  // unmaps the rest of a dead block left half-unmapped
+  Sweeper(OldSpace& old_space, LargeSpace& large_space, Releaser& releaser)
+      : old_(old_space), large_(large_space), releaser_(releaser) {}
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;
 
@@ -40,11 +40,11 @@ class Sweeper {
  private:
   bool sweep_small(Budget& budget);
   bool sweep_large(Budget& budget);
-  bool unmap_dead_block(Budget& budget);
   bool release_pages(Budget& budget);
 
   OldSpace& old_;
   LargeSpace& large_;
+  Releaser& releaser_;
   Stage stage_ = Stage::kDone;
   uint8_t epoch_ = 0;
   size_t keep_empty_bytes_ = 0;
@@ -55,8 +55,6 @@ class Sweeper {
   uint32_t slot_ = 0;
   size_t block_read_ = 0;
   size_t block_write_ = 0;
-  char* unmap_base_ = nullptr;  // dead block being unmapped: [base, base + remaining)
-  size_t unmap_remaining_ = 0;
   uint64_t bytes_freed_ = 0;
   uint64_t objects_freed_ = 0;
   uint64_t destructors_run_ = 0;
