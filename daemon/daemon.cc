@@ -17,7 +17,7 @@ Daemon::Daemon(const config::Config& config)
           std::make_shared<runtime::GcMetrics>(config_.gc, config_.metrics.window, *registry_)),
       reactor_(config_.gc, gc_metrics_.get()),
       metrics_(*registry_),
-      ingest_(config_.events, metrics_),
+      ingest_(config_.events, reactor_.heap(), metrics_),
       signals_(reactor_.io(), SIGINT, SIGTERM, SIGHUP) {
   for (const auto& input : config_.inputs) {
     auto counters = metrics_.input(input.name);

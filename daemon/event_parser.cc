@@ -7,16 +7,13 @@ namespace lull::daemon {
 
 std::string_view to_string(RejectReason reason) {
   switch (reason) {
-    case RejectReason::kInvalidJson:
-      return "invalid_json";
-    case RejectReason::kNotObject:
-      return "not_object";
-    case RejectReason::kMissingKey:
-      return "missing_key";
-    case RejectReason::kBadKey:
-      return "bad_key";
-    case RejectReason::kLineTooLong:
-      return "line_too_long";
+    case RejectReason::kInvalidJson: return "invalid_json";
+    case RejectReason::kNotObject: return "not_object";
+    case RejectReason::kMissingKey: return "missing_key";
+    case RejectReason::kBadKey: return "bad_key";
+    case RejectReason::kLineTooLong: return "line_too_long";
+    case RejectReason::kFieldNamesFull: return "field_names_full";
+    case RejectReason::kHeapFull: return "heap_full";
   }
   return "unknown";
 }

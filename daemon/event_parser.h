@@ -17,15 +17,18 @@ namespace lull::daemon {
 
 // Why a line was not accepted; each is a value of lull_events_rejected_total{reason}.
 enum class RejectReason : std::uint8_t {
-  kInvalidJson,  // not JSON at all: syntax, bad UTF-8, trailing garbage, nesting too deep
-  kNotObject,    // valid JSON, but not an object
-  kMissingKey,   // an object without the key field
-  kBadKey,       // the key field is not a non-empty string
-  kLineTooLong,  // longer than the input's max_line (TCP) or the largest datagram (UDP)
+  kInvalidJson,     // not JSON at all: syntax, bad UTF-8, trailing garbage, nesting too deep
+  kNotObject,       // valid JSON, but not an object
+  kMissingKey,      // an object without the key field
+  kBadKey,          // the key field is not a non-empty string
+  kLineTooLong,     // longer than the input's max_line (TCP) or the largest datagram (UDP)
+  kFieldNamesFull,  // a new field name, and FieldNames already holds its maximum
+  kHeapFull,        // the GC heap stayed above its hard limit after a full collection
 };
 inline constexpr RejectReason kAllRejectReasons[] = {
-    RejectReason::kInvalidJson, RejectReason::kNotObject, RejectReason::kMissingKey,
-    RejectReason::kBadKey, RejectReason::kLineTooLong};
+    RejectReason::kInvalidJson, RejectReason::kNotObject,   RejectReason::kMissingKey,
+    RejectReason::kBadKey,      RejectReason::kLineTooLong, RejectReason::kFieldNamesFull,
+    RejectReason::kHeapFull};
 
 std::string_view to_string(RejectReason reason);
 

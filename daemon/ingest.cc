@@ -4,6 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gc/errors.h"
+#include "gc/handles.h"
+
 namespace lull::daemon {
 namespace {
 
@@ -20,15 +23,33 @@ std::string printable_sample(std::string_view text) {
 
 }  // namespace
 
-Ingest::Ingest(const config::EventsConfig& events, DaemonMetrics& metrics)
-    : parser_(events.key_field), metrics_(metrics) {}
+Ingest::Ingest(const config::EventsConfig& events, gc::Heap& heap, DaemonMetrics& metrics)
+    : parser_(events.key_field),
+      builder_(heap, names_, *names_.intern(events.time_field)),
+      heap_(heap),
+      metrics_(metrics) {}
 
-void Ingest::line(std::string_view text, DaemonMetrics::Input& counters, std::string_view input) {
+void Ingest::line(std::string_view text, const runtime::Arrival& arrival,
+                  DaemonMetrics::Input& counters, std::string_view input) {
   if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
   auto result = parser_.parse(text);
   if (!result.event) {
     const char* detail = result.error ? simdjson::error_message(result.error) : "empty key";
     reject(result.reason, input, std::string(detail) + ": " + printable_sample(text));
+    return;
+  }
+  try {
+    gc::Local<Event> event(heap_, builder_.build(*result.event, arrival.realtime_ns));
+    if (!event) {
+      reject(RejectReason::kFieldNamesFull, input,
+             "more than " + std::to_string(FieldNames::kMaxNames) + " distinct field names");
+      return;
+    }
+    // Rules take the event from here (daemon issue); until then it is garbage at once.
+  } catch (const gc::HeapLimitError& error) {
+    reject(RejectReason::kHeapFull, input,
+           "heap above its hard limit of " + std::to_string(error.limit_bytes()) +
+               " bytes after a full collection");
     return;
   }
   counters.events.Increment();

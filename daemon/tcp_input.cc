@@ -60,12 +60,13 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   }
 
   void consume(std::size_t n) {
+    arrival_ = runtime::Arrival::now();
     framer_.feed(
         std::string_view(buffer_.data(), n), [this](std::string_view line) { deliver(line); },
         [this] { oversize(); });
   }
   void deliver(std::string_view line) {
-    input_.ingest_.line(line, input_.counters_, input_.config().name);
+    input_.ingest_.line(line, arrival_, input_.counters_, input_.config().name);
   }
   void oversize() {
     input_.ingest_.reject(RejectReason::kLineTooLong, input_.config().name,
@@ -76,6 +77,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   std::uint64_t id_;
   tcp::socket socket_;
   LineFramer framer_;
+  runtime::Arrival arrival_;  // of the read being framed
   std::array<char, kReadSize> buffer_;
 };
 

@@ -60,6 +60,7 @@ bool UdpInput::receive(unsigned batches) {
       }
       return false;
     }
+    arrival_ = runtime::Arrival::now();
     for (int i = 0; i < received; ++i) {
       const auto& header = headers_[static_cast<unsigned>(i)];
       datagram(
@@ -82,7 +83,7 @@ void UdpInput::datagram(std::string_view bytes, bool truncated) {
     auto end = bytes.find('\n');
     auto line = bytes.substr(0, end);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ingest_.line(line, counters_, config_.name);
+    ingest_.line(line, arrival_, counters_, config_.name);
     if (end == std::string_view::npos) break;
     bytes.remove_prefix(end + 1);
   }

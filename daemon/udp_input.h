@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/ingest.h"
+#include "runtime/arrival.h"
 #include "runtime/asio.h"
 
 namespace lull::daemon {
@@ -44,6 +45,7 @@ class UdpInput {
   std::vector<char> buffers_;  // kBatch slots of max_line + 1 bytes
   std::vector<mmsghdr> headers_;
   std::vector<iovec> vectors_;
+  runtime::Arrival arrival_;  // of the batch being handled
 };
 
 }  // namespace lull::daemon

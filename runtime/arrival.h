@@ -1,0 +1,23 @@
+// arrival.h: when an event arrived, stamped once per socket read as it completes. The
+// steady time measures latency inside lulld (arrival to action written); the wall-clock
+// time stands in for an event's own time when it carries none.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace lull::runtime {
+
+struct Arrival {
+  std::chrono::steady_clock::time_point steady;
+  std::int64_t realtime_ns = 0;
+
+  static Arrival now() {
+    return {std::chrono::steady_clock::now(),
+            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count()};
+  }
+};
+
+}  // namespace lull::runtime
