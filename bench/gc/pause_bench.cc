@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
   std::vector<double> overshoot_us;  // steps that ran to their deadline
   std::vector<double> cpu_over_us;   // the same in thread CPU time: step CPU - deadline budget
   const long switches0 = involuntary_switches();
+  uint64_t slow_by_phase[3] = {0, 0, 0};  // steps > 20 us over in CPU time, by starting phase
   double longest_step_us = 0, longest_minor_us = 0;
   uint64_t steps = 0, early = 0, minors = 0, iterations = 0;
   const uint64_t cycles0 = heap.statistics().major_cycles;
@@ -179,6 +180,7 @@ int main(int argc, char** argv) {
       ++minors;
     }
     for (int s = 0; s < 4 && heap.major_work_pending(); ++s) {
+      const MajorPhase phase_before = heap.phase();
       const double cpu0 = thread_cpu_us();
       const auto start = Clock::now();
       const auto deadline = start + std::chrono::microseconds(deadline_us);
@@ -194,6 +196,7 @@ int main(int argc, char** argv) {
       }
       overshoot_us.push_back(std::chrono::duration<double, std::micro>(end - deadline).count());
       cpu_over_us.push_back(cpu - deadline_us);
+      if (cpu - deadline_us > 20) ++slow_by_phase[static_cast<int>(phase_before)];
     }
   }
   std::sort(overshoot_us.begin(), overshoot_us.end());
@@ -218,6 +221,10 @@ int main(int argc, char** argv) {
       "p99.99=%.2f max=%.2f us; involuntary context switches during the run: %ld\n",
       pct(cpu_over_us, 50), pct(cpu_over_us, 99), pct(cpu_over_us, 99.9), pct(cpu_over_us, 99.99),
       cpu_over_us.empty() ? 0.0 : cpu_over_us.back(), switches);
+  std::printf("steps over by > 20 us of CPU, by phase at entry: idle %llu, marking %llu, "
+              "sweeping %llu\n",
+              (unsigned long long)slow_by_phase[0], (unsigned long long)slow_by_phase[1],
+              (unsigned long long)slow_by_phase[2]);
   std::printf(
       "longest: step %.1f us (observer: mark %.1f, sweep %.1f), minor %.1f us "
       "(observer %.1f)\n",
