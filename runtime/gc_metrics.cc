@@ -14,28 +14,20 @@ constexpr gc::GcContext kContexts[] = {gc::GcContext::kIdle, gc::GcContext::kPac
 
 const char* kind_label(gc::GcKind kind) {
   switch (kind) {
-    case gc::GcKind::kMinor:
-      return "minor";
-    case gc::GcKind::kMark:
-      return "mark";
-    case gc::GcKind::kSweep:
-      return "sweep";
-    case gc::GcKind::kFull:
-      return "full";
+    case gc::GcKind::kMinor: return "minor";
+    case gc::GcKind::kMark: return "mark";
+    case gc::GcKind::kSweep: return "sweep";
+    case gc::GcKind::kFull: return "full";
   }
   return "unknown";
 }
 
 const char* context_label(gc::GcContext context) {
   switch (context) {
-    case gc::GcContext::kIdle:
-      return "idle";
-    case gc::GcContext::kPaced:
-      return "paced";
-    case gc::GcContext::kForced:
-      return "forced";
-    case gc::GcContext::kRegion:
-      return "region";
+    case gc::GcContext::kIdle: return "idle";
+    case gc::GcContext::kPaced: return "paced";
+    case gc::GcContext::kForced: return "forced";
+    case gc::GcContext::kRegion: return "region";
   }
   return "unknown";
 }

@@ -12,8 +12,7 @@ namespace {
 // Pacing credit saved up during lulls is capped, so a long quiet spell cannot pay for a long
 // burst of paced work later.
 constexpr int kPacingBurstQuanta = 4;
-// Paced quanta between two handler batches at most: the longest pause pacing adds.
-constexpr int kMaxPacedQuantaPerBatch = 4;
+// Statistics are copied for the scrape thread at most this often while GC work runs.
 constexpr auto kPublishInterval = std::chrono::milliseconds(1);
 
 }  // namespace
@@ -53,15 +52,15 @@ void Reactor::run() {
   io_.restart();
   last_lull_ = Clock::now();
   for (;;) {
-    heartbeat_.fetch_add(1, std::memory_order_relaxed);
+    heartbeat_.store(heartbeat_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     if (run_handlers() > 0) {
       if (gc_.mode == config::GcMode::kIdle) pace();
       continue;
     }
     if (io_.stopped()) break;  // stop() called, or no work left
     if (gc_.mode == config::GcMode::kIdle && spend_lull()) continue;
-    publish();
     if (gc_.busy_poll) continue;  // spin on poll_one() for the lowest wake-up latency
+    publish(/*force=*/true);
     // Nothing ready and no GC work: block until one handler has run.
     std::size_t ran;
     if (gc_.mode == config::GcMode::kClassic) {
@@ -73,7 +72,7 @@ void Reactor::run() {
     if (ran == 0) break;
     ReactorCounters::add(counters_.handlers, 1);
   }
-  publish();
+  publish(/*force=*/true);
 }
 
 std::size_t Reactor::run_handlers() {
@@ -81,10 +80,11 @@ std::size_t Reactor::run_handlers() {
   if (gc_.mode == config::GcMode::kClassic) {
     while (ran < kBatch && io_.poll_one() > 0) ++ran;
   } else {
+    const std::size_t batch = pacing_ ? kPacedBatch : kBatch;
     // Invariant: no collection while a handler runs (idle and off modes). Kept by this
     // region; checked by the reactor test that watches the heap's observer.
     gc::NoGcScope region(*heap_);
-    while (ran < kBatch && io_.poll_one() > 0) ++ran;
+    while (ran < batch && io_.poll_one() > 0) ++ran;
   }
   ReactorCounters::add(counters_.handlers, ran);
   return ran;
@@ -101,20 +101,28 @@ bool Reactor::minor_due() const {
 }
 
 void Reactor::pace() {
-  for (int quanta = 0; quanta < kMaxPacedQuantaPerBatch; ++quanta) {
-    const auto now = Clock::now();
-    bool due = minor_due();
-    if (!due && heap_->major_work_pending()) {
-      due = now - last_lull_ >= kLullStarvation ||
-            heap_->statistics().committed_bytes >= gc_.soft_limit;
-    }
-    if (!due || !pacer_.allowed(now)) return;
-    if (!gc_quantum(now + gc_.quantum, gc::GcContext::kPaced)) return;
-    const auto end = Clock::now();
-    ReactorCounters::add(counters_.paced_quanta, 1);
-    ReactorCounters::add(counters_.paced_ns, static_cast<std::uint64_t>((end - now).count()));
-    pacer_.charge(end - now, end);
+  // Paced work is due when the nursery reached its fill threshold (the early minors sized to
+  // a quantum are for lulls), or when a major cycle is due and either the heap passed the
+  // soft limit or the stream has left no lull for kLullStarvation.
+  const auto now = Clock::now();
+  bool due = static_cast<double>(heap_->nursery_used_bytes()) >=
+             gc_.nursery_fill * static_cast<double>(heap_->nursery_capacity_bytes());
+  if (!due && heap_->major_work_pending()) {
+    due = now - last_lull_ >= kLullStarvation ||
+          heap_->statistics().committed_bytes >= gc_.soft_limit;
   }
+  // One quantum at most between batches, so a ready event waits for one quantum at most;
+  // while more is due, batches shrink to kPacedBatch so the share can still be reached.
+  pacing_ = due;
+  if (!due || !pacer_.allowed(now)) return;
+  if (!gc_quantum(now + gc_.quantum, gc::GcContext::kPaced)) {
+    pacing_ = false;
+    return;
+  }
+  const auto end = Clock::now();
+  ReactorCounters::add(counters_.paced_quanta, 1);
+  ReactorCounters::add(counters_.paced_ns, static_cast<std::uint64_t>((end - now).count()));
+  pacer_.charge(end - now, end);
 }
 
 bool Reactor::spend_lull() {
@@ -150,12 +158,16 @@ bool Reactor::gc_quantum(Clock::time_point deadline, gc::GcContext context) {
   }
   if (!worked) return false;
   if (keep_deadlines_) deadlines_.push_back(deadline);
-  publish();
+  publish(/*force=*/false);
   return true;
 }
 
-void Reactor::publish() {
-  if (metrics_ != nullptr) metrics_->publish(heap_->statistics());
+void Reactor::publish(bool force) {
+  if (metrics_ == nullptr) return;
+  const auto now = Clock::now();
+  if (!force && now - last_publish_ < kPublishInterval) return;
+  last_publish_ = now;
+  metrics_->publish(heap_->statistics());
 }
 
 }  // namespace lull::runtime

@@ -4,8 +4,8 @@
 //
 // One turn of the loop (idle mode), written out in run():
 //   1. run up to kBatch ready handlers, inside a NoGcScope;
-//   2. if any ran: pacing check (up to a few paced GC quanta if the stream left no lull and
-//      the heap needs it, within gc.max_pacing_share), then back to 1;
+//   2. if any ran: pacing check (one paced GC quantum if the stream left no lull and the
+//      heap needs it, within gc.max_pacing_share; batches shrink while it does), then 1;
 //   3. the lull: if the heap has work, one quantum of it, ending by min(now + quantum,
 //      earliest Timer), then back to 1 (so ready I/O waits at most one quantum);
 //   4. no work: block in the io_context (or spin, with gc.busy_poll) until a handler runs.
@@ -48,8 +48,9 @@ struct ReactorCounters {
 class Reactor {
  public:
   using Clock = std::chrono::steady_clock;
-  // Handlers run per region before the pacer gets a look in.
-  static constexpr int kBatch = 32;
+  // Handlers run per region before the pacer gets a look in; fewer while paced work is due.
+  static constexpr std::size_t kBatch = 32;
+  static constexpr std::size_t kPacedBatch = 8;
   // A stream that has left no lull for this long makes major work paced, even below the
   // soft limit: otherwise a never-pausing stream would grow the heap to the soft limit
   // before any major cycle ran.
@@ -93,15 +94,20 @@ class Reactor {
   // major step with what is left of the quantum. False if the heap had nothing to do.
   bool gc_quantum(Clock::time_point deadline, gc::GcContext context);
   bool minor_due() const;
-  void publish();
+  // Copies heap statistics for the scrape thread; unless forced, at most every millisecond.
+  void publish(bool force);
 
   config::GcConfig gc_;
   std::unique_ptr<gc::Heap> heap_;
   GcMetrics* metrics_;
-  boost::asio::io_context io_{1};  // concurrency hint 1: one thread, no locking inside Asio
+  // Hint 1: one thread runs handlers. Asio still locks its queues (only the UNSAFE hints
+  // drop the locks), which stop() from other threads and signal delivery rely on.
+  boost::asio::io_context io_{1};
   TimerQueue timers_;
   Pacer pacer_;
   Clock::time_point last_lull_{};
+  Clock::time_point last_publish_{};
+  bool pacing_ = false;  // paced work is due: run small batches
   ReactorCounters counters_;
   std::atomic<std::uint64_t> heartbeat_{0};
   bool keep_deadlines_ = false;

@@ -182,7 +182,11 @@ TEST(Reactor, PacerCompletesCyclesForAStreamThatNeverPauses) {
   // Each handler re-posts itself, so a handler is always ready: the loop never has a lull.
   // Like an event handler, each one computes for a while (20 us) and allocates a little
   // (20 nodes); a window of the newest ~20,000 nodes stays alive, the rest dies.
+  std::uint64_t last_quanta = 0, most_quanta_between_handlers = 0;
   std::function<void(int)> work = [&](int round) {
+    const auto quanta = reactor.counters().paced_quanta.load();
+    most_quanta_between_handlers = std::max(most_quanta_between_handlers, quanta - last_quanta);
+    last_quanta = quanta;
     const auto busy_until = Reactor::Clock::now() + 20us;
     while (Reactor::Clock::now() < busy_until) {
     }
@@ -208,6 +212,7 @@ TEST(Reactor, PacerCompletesCyclesForAStreamThatNeverPauses) {
 
   EXPECT_EQ(reactor.counters().idle_quanta.load(), 0u) << "the stream should have left no lull";
   EXPECT_GT(reactor.counters().paced_quanta.load(), 0u);
+  EXPECT_EQ(most_quanta_between_handlers, 1u) << "a ready event waited for more than one quantum";
   EXPECT_GT(reactor.heap().statistics().major_cycles, 0u);
   auto stats = reactor.heap().statistics();
   EXPECT_LT(peak_committed, gc.soft_limit + 8 * config::kMiB)
