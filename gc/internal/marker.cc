@@ -9,13 +9,18 @@
 namespace lull::gc::internal {
 
 void Marker::SegmentedStack::grow() {
-  segments_.push_back(spare_ ? std::move(spare_) : std::make_unique<Entry[]>(kSegment));
+  if (spares_.empty()) {
+    segments_.emplace_back(new Entry[kSegment]);  // default-initialised: no zeroing pass
+  } else {
+    segments_.push_back(std::move(spares_.back()));
+    spares_.pop_back();
+  }
   top_ = 0;
 }
 
 void Marker::SegmentedStack::shrink() {
   // Called with the last segment empty and (not empty()) an earlier one full.
-  spare_ = std::move(segments_.back());
+  spares_.push_back(std::move(segments_.back()));
   segments_.pop_back();
   top_ = kSegment;
 }
@@ -36,16 +41,23 @@ uint32_t Marker::trace_array_slice(Entry entry) {
   // The rest of the array goes back on the stack above this slice's children: the stack grows
   // by at most one slice per step, never by the whole array.
   if (end < length) stack_.push({entry.header, end});
-  // One unit per element: shading touches the target's header, usually a cache miss.
-  return static_cast<uint32_t>(1 + (end - entry.next_element));
+  return static_cast<uint32_t>(kUnitsPerObject + kUnitsPerShade * (end - entry.next_element));
 }
 
 bool Marker::step(Budget& budget) {
   while (!stack_.empty()) {
-    const Entry entry = stack_.pop();
+    Entry entry = stack_.pop();
     HeapObjectHeader* header = entry.header;
+    if (entry.next_element == kUnmarkedRoot) {
+      if (header->mark() == epoch_) {
+        if (budget.charge(1)) break;
+        continue;
+      }
+      header->set_mark(epoch_);
+      entry.next_element = 0;
+    }
     const GcInfo* info = header->info();
-    uint32_t units = 1;
+    uint32_t units = kUnitsPerObject;
     if (entry.next_element == 0) {
       ++objects_marked_;
       bytes_marked_ += kHeaderSize + header->size();
@@ -55,7 +67,7 @@ bool Marker::step(Budget& budget) {
     } else if (info->trace != nullptr) {
       visitor_.slots_ = 0;
       info->trace(header->payload(), visitor_);
-      units += static_cast<uint32_t>(visitor_.slots_);
+      units += kUnitsPerShade * static_cast<uint32_t>(visitor_.slots_);
     }
     if (budget.charge(units)) break;
   }

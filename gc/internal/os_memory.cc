@@ -42,11 +42,14 @@ Releaser::~Releaser() {
 }
 
 void Releaser::release(void* p, size_t size) {
+  bool was_empty;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    was_empty = queue_.empty();
     queue_.emplace_back(static_cast<char*>(p), size);
   }
-  wake_.notify_one();
+  // The worker sleeps only on an empty queue, so only the first push needs the (futex) wake-up.
+  if (was_empty) wake_.notify_one();
 }
 
 void Releaser::drain() {
