@@ -41,29 +41,28 @@ bool Sweeper::sweep_small(Budget& budget) {
   std::vector<Page*>& pages = old_.pages();
   while (page_read_ < pages.size()) {
     Page* page = pages[page_read_];
-    uint32_t units = 0;
+    uint32_t scanned = 0;
     while (slot_ < page->unused_from) {
       HeapObjectHeader* h = page->slot(slot_++);
-      ++units;
       // Invariant: a slot is freed iff it is allocated and white (mark != epoch) at sweep time;
       // everything reachable at the cycle start is black (Verifier::check_marking).
       if (h->is_free() || h->mark() == epoch_) {
-        if (units >= 8) {
+        if (++scanned == 8) {  // 8 sequential header reads: one unit
+          scanned = 0;
           if (budget.charge(1)) return false;
-          units = 0;
         }
         continue;
       }
+      uint32_t units = 2;
       if (h->info()->destroy != nullptr) {
         h->info()->destroy(h->payload());
         ++destructors_run_;
-        units += 32;
+        units = 16;
       }
       bytes_freed_ += page->slot_size;
       ++objects_freed_;
       old_.free_slot(page, h);
-      if (budget.charge(1 + units / 8)) return false;
-      units = 0;
+      if (budget.charge(units)) return false;
     }
     // Page done. Holes left by compaction are null, so pages_ always lists exactly the pages
     // in use (OldSpace::for_each_allocated skips nulls).
