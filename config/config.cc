@@ -24,22 +24,45 @@ std::vector<InputConfig> default_inputs() {
 
 std::string_view to_string(InputType type) {
   switch (type) {
-    case InputType::kTcp:
-      return "tcp";
-    case InputType::kUdp:
-      return "udp";
+    case InputType::kTcp: return "tcp";
+    case InputType::kUdp: return "udp";
   }
   return "?";
 }
 
 std::string_view to_string(GcMode mode) {
   switch (mode) {
-    case GcMode::kIdle:
-      return "idle";
-    case GcMode::kClassic:
-      return "classic";
-    case GcMode::kOff:
-      return "off";
+    case GcMode::kIdle: return "idle";
+    case GcMode::kClassic: return "classic";
+    case GcMode::kOff: return "off";
+  }
+  return "?";
+}
+
+std::string_view to_string(RuleKind kind) {
+  switch (kind) {
+    case RuleKind::kThreshold: return "threshold";
+    case RuleKind::kDeviation: return "deviation";
+    case RuleKind::kRate: return "rate";
+    case RuleKind::kAbsence: return "absence";
+    case RuleKind::kSequence: return "sequence";
+  }
+  return "?";
+}
+
+std::string_view to_string(ActionType type) {
+  switch (type) {
+    case ActionType::kTcp: return "tcp";
+    case ActionType::kUdp: return "udp";
+    case ActionType::kLog: return "log";
+  }
+  return "?";
+}
+
+std::string_view to_string(DropPolicy policy) {
+  switch (policy) {
+    case DropPolicy::kDropOldest: return "oldest";
+    case DropPolicy::kDropNewest: return "newest";
   }
   return "?";
 }

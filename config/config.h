@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,74 @@ struct GcConfig {
   friend bool operator==(const GcConfig&, const GcConfig&) = default;
 };
 
+struct StateConfig {
+  Duration key_ttl = std::chrono::minutes(10);  // a key idle this long is dropped with its state
+  std::size_t max_keys = 1'000'000;             // new keys beyond it are rejected and counted
+
+  friend bool operator==(const StateConfig&, const StateConfig&) = default;
+};
+
+// One condition of a rule's `match` (all must hold). YAML forms, per field:
+//   type: tick            equals (a string, number or bool scalar)
+//   venue: [XNAS, XNYS]   in a set (strings or numbers)
+//   size: {gt: 0, le: 100}  numeric comparisons: eq, ne, lt, le, gt, ge (one condition each)
+struct FieldMatch {
+  enum class Op { kEquals, kIn, kEq, kNe, kLt, kLe, kGt, kGe };
+  std::string field;
+  Op op = Op::kEquals;
+  std::vector<std::string> strings;  // kEquals / kIn: string values (scalars as written)
+  double number = 0;                 // kEq .. kGe
+
+  friend bool operator==(const FieldMatch&, const FieldMatch&) = default;
+};
+
+enum class RuleKind { kThreshold, kDeviation, kRate, kAbsence, kSequence };
+
+struct RuleConfig {
+  std::string name;  // unique; the metric label `rule` and the action's "rule" field
+  RuleKind kind = RuleKind::kThreshold;
+  bool enabled = true;
+  std::vector<FieldMatch> match;  // events the rule looks at (all conditions hold)
+  std::string key;                // key field; empty: events.key_field
+  std::string action;             // a name from `actions:`; required
+  Duration cooldown{0};           // per key: no second firing within this time
+  std::vector<std::string> copy;  // event fields copied into the action as they are
+  // threshold and deviation: the numeric field watched.
+  std::string field;
+  // threshold: fires when the field is above `above` or below `below` (at least one set).
+  std::optional<double> above, below;
+  // deviation and rate: the time window (by event time).
+  Duration window = std::chrono::seconds(60);
+  // deviation: fires when |value - mean| / mean > threshold once the window holds min_events.
+  double threshold = 0.05;
+  std::size_t min_events = 10;
+  // rate: fires when at least `count` matching events of a key fall in the window.
+  std::size_t count = 0;
+  // absence: fires once when a key has no matching event for `timeout` after its last one.
+  Duration timeout{0};
+  // sequence: an event matching `first`, then one matching `then` within `within`.
+  std::vector<FieldMatch> first, then;
+  Duration within{0};
+
+  friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
+};
+
+enum class ActionType { kTcp, kUdp, kLog };
+enum class DropPolicy { kDropOldest, kDropNewest };
+
+struct ActionConfig {
+  std::string name;  // the key in the `actions:` map
+  ActionType type = ActionType::kLog;
+  Address target;                             // tcp, udp: where the sink listens
+  std::size_t queue = 100'000;                // tcp: actions held while the sink is down or slow
+  DropPolicy drop = DropPolicy::kDropOldest;  // tcp: which action a full queue loses
+  Duration reconnect_min = std::chrono::milliseconds(100);  // tcp: first reconnect delay
+  Duration reconnect_max = std::chrono::seconds(5);         // tcp: backoff doubles up to this
+  std::string level = "info";  // log: the log level of the action's line
+
+  friend bool operator==(const ActionConfig&, const ActionConfig&) = default;
+};
+
 // The inputs used when the config has no `inputs:` key: TCP and UDP on 127.0.0.1:7400.
 std::vector<InputConfig> default_inputs();
 
@@ -91,11 +160,17 @@ struct Config {
   MetricsConfig metrics;
   LogConfig log;
   GcConfig gc;
+  StateConfig state;
+  std::vector<RuleConfig> rules;
+  std::vector<ActionConfig> actions;  // in file order; names unique
 
   friend bool operator==(const Config&, const Config&) = default;
 };
 
 std::string_view to_string(InputType type);
 std::string_view to_string(GcMode mode);
+std::string_view to_string(RuleKind kind);
+std::string_view to_string(ActionType type);
+std::string_view to_string(DropPolicy policy);  // "oldest", "newest": the YAML spellings
 
 }  // namespace lull::config

@@ -7,7 +7,14 @@ namespace lull::config {
 
 std::string ConfigError::to_string() const {
   std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  // Appended piece by piece: g++ 12 -O2 reports a false -Wrestrict for `"literal" + string`
+  // (GCC bug 105329).
+  if (line > 0) {
+    out += ':';
+    out += std::to_string(line);
+    out += ':';
+    out += std::to_string(column);
+  }
   out += ": ";
   if (!key_path.empty()) out += key_path + ": ";
   return out + message;

@@ -7,12 +7,9 @@ namespace {
 
 std::string format_bound(Kind kind, std::uint64_t value) {
   switch (kind) {
-    case Kind::kDuration:
-      return format_duration(Duration(static_cast<std::int64_t>(value)));
-    case Kind::kSize:
-      return format_size(value);
-    default:
-      return std::to_string(value);
+    case Kind::kDuration: return format_duration(Duration(static_cast<std::int64_t>(value)));
+    case Kind::kSize: return format_size(value);
+    default: return std::to_string(value);
   }
 }
 

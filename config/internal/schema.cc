@@ -1,7 +1,8 @@
 // schema.cc: the rows of lull's settings table and the section decoders and printers.
 // Bounds say what lull can run with, not what is wise; lull.default.yaml argues the defaults.
 // Reload: inputs and metrics addresses need a restart (sockets are bound once); log level and
-// the GC budgets apply on SIGHUP; anything sizing memory at start (nursery) needs a restart.
+// the GC budgets apply on SIGHUP; anything sizing memory at start (nursery, state) needs a
+// restart. Rules and actions (schema_rules.cc) apply on SIGHUP.
 #include "config/internal/schema.h"
 
 namespace lull::config::internal {
@@ -121,11 +122,20 @@ constexpr Field<GcConfig> kGcFields[] = {
      .reload = Reload::kLive},
 };
 
+constexpr Field<StateConfig> kStateFields[] = {
+    {.key = "key_ttl",
+     .kind = Kind::kDuration,
+     .member = &StateConfig::key_ttl,
+     .min = ns(milliseconds(1))},
+    {.key = "max_keys", .kind = Kind::kCount, .member = &StateConfig::max_keys, .min = 1},
+};
+
 static_assert(rows_consistent<InputConfig>(kInputFields));
 static_assert(rows_consistent<EventsConfig>(kEventsFields));
 static_assert(rows_consistent<MetricsConfig>(kMetricsFields));
 static_assert(rows_consistent<LogConfig>(kLogFields));
 static_assert(rows_consistent<GcConfig>(kGcFields));
+static_assert(rows_consistent<StateConfig>(kStateFields));
 
 // A section that is one struct: `gc:` with every key commented out (a null value) keeps the
 // defaults, as an absent section does.
@@ -216,6 +226,13 @@ constexpr Section kSections[] = {
        decode_struct(e, gc_fields(), ctx, c.gc);
      },
      [](const Config& c, std::string& out) { emit_struct("gc", c.gc, gc_fields(), out); }},
+    {"state",
+     [](const Entry& e, DecodeContext& ctx, Config& c) {
+       decode_struct(e, state_fields(), ctx, c.state);
+     },
+     [](const Config& c, std::string& out) { emit_struct("state", c.state, state_fields(), out); }},
+    {"actions", decode_actions, emit_actions},
+    {"rules", decode_rules, emit_rules},
 };
 
 template <class S>
@@ -223,7 +240,7 @@ void add_keys(std::string_view section, std::span<const Field<S>> fields,
               std::vector<KeyInfo>& out) {
   for (const Field<S>& field : fields) {
     std::string text = format_field(field, S{});
-    if (text == "\"\"") text.clear();
+    if (text == "\"\"" || field.required || field.missing != nullptr) text.clear();
     out.push_back({std::string(section) + "." + std::string(field.key), field.kind, field.reload,
                    std::move(text)});
   }
@@ -247,6 +264,10 @@ std::span<const Field<GcConfig>> gc_fields() {
   return kGcFields;
 }
 
+std::span<const Field<StateConfig>> state_fields() {
+  return kStateFields;
+}
+
 std::span<const Section> sections() {
   return kSections;
 }
@@ -264,6 +285,9 @@ std::vector<KeyInfo> key_table() {
   add_keys("metrics", metrics_fields(), keys);
   add_keys("log", log_fields(), keys);
   add_keys("gc", gc_fields(), keys);
+  add_keys("state", state_fields(), keys);
+  add_keys("actions.<name>", action_fields(), keys);
+  add_keys("rules[]", rule_fields(), keys);
   return keys;
 }
 

@@ -3,6 +3,7 @@
 //   gc.nursery <= gc.hard_limit / 4 (when there is a hard limit: 0 means none);
 //   gc.mode off needs a hard limit; input names are unique; no two listeners of one protocol
 //   (metrics is tcp) share an address, where 0.0.0.0 and [::] overlap every host on their port.
+//   The rules' and actions' checks are in validate_rules.cc.
 #include "config/internal/validate.h"
 
 #include <optional>
@@ -11,27 +12,6 @@
 
 namespace lull::config::internal {
 namespace {
-
-// Where to report a problem between keys `a` and `b`: the one the file set later; else the
-// one it set; else the section of `a`; else nowhere.
-struct Spot {
-  std::string path;
-  Position where;
-  bool at_a = true;
-};
-
-Spot locate(const DecodeContext& ctx, const std::string& a, const std::string& b) {
-  const std::optional<Position> wa = ctx.where_set(a);
-  const std::optional<Position> wb = ctx.where_set(b);
-  if (wa && wb) {
-    const bool b_later = std::pair(wb->line, wb->column) > std::pair(wa->line, wa->column);
-    return b_later ? Spot{b, *wb, false} : Spot{a, *wa, true};
-  }
-  if (wb) return {b, *wb, false};
-  if (wa) return {a, *wa, true};
-  const std::string section = a.substr(0, a.find('.'));
-  return {a, ctx.where_set(section).value_or(Position{}), true};
-}
 
 // The position of an input's key, or of the input's item when the key is not written.
 Position input_spot(const DecodeContext& ctx, const std::string& item, std::string_view key) {
@@ -145,9 +125,23 @@ void check_inputs(const Config& config, DecodeContext& ctx) {
 
 }  // namespace
 
+Spot locate(const DecodeContext& ctx, const std::string& a, const std::string& b) {
+  const std::optional<Position> wa = ctx.where_set(a);
+  const std::optional<Position> wb = ctx.where_set(b);
+  if (wa && wb) {
+    const bool b_later = std::pair(wb->line, wb->column) > std::pair(wa->line, wa->column);
+    return b_later ? Spot{b, *wb, false} : Spot{a, *wa, true};
+  }
+  if (wb) return {b, *wb, false};
+  if (wa) return {a, *wa, true};
+  const std::string section = a.substr(0, a.find('.'));
+  return {a, ctx.where_set(section).value_or(Position{}), true};
+}
+
 void validate(const Config& config, DecodeContext& ctx) {
   check_gc(config.gc, ctx);
   check_inputs(config, ctx);
+  check_rules_and_actions(config, ctx);
 }
 
 }  // namespace lull::config::internal

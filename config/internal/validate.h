@@ -1,8 +1,11 @@
 // validate.h: the checks across keys that no single row of the settings table can make
-// (gc limits in order, unique input names, no two listeners on one address, ...).
-// Each reports at a key the file set, preferring the later of two, and skips keys whose value
-// was already rejected (they hold defaults the user did not write).
+// (gc limits in order, unique input and rule names, no two listeners on one address, rules
+// naming defined actions, ...). Each reports at a key the file set, preferring the later of
+// two, and skips keys whose value was already rejected (they hold defaults the user did not
+// write).
 #pragma once
+
+#include <string>
 
 #include "config/config.h"
 #include "config/internal/yaml_walk.h"
@@ -10,5 +13,17 @@
 namespace lull::config::internal {
 
 void validate(const Config& config, DecodeContext& ctx);
+
+// The rules' and actions' checks (validate_rules.cc), run by validate().
+void check_rules_and_actions(const Config& config, DecodeContext& ctx);
+
+// Where to report a problem between keys `a` and `b`: the one the file set later; else the
+// one it set; else the section of `a`; else nowhere.
+struct Spot {
+  std::string path;
+  Position where;
+  bool at_a = true;
+};
+Spot locate(const DecodeContext& ctx, const std::string& a, const std::string& b);
 
 }  // namespace lull::config::internal

@@ -18,15 +18,11 @@ Position position_of(const YAML::Node& node) {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return "\"" + node.Scalar() + "\"";
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      break;
+    case YAML::NodeType::Undefined: break;
   }
   return "an empty value";
 }
@@ -48,6 +44,12 @@ void DecodeContext::error(Position where, std::string key_path, std::string mess
 std::optional<Position> DecodeContext::where_set(std::string_view path) const {
   auto it = set_.find(path);
   if (it == set_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Position> DecodeContext::where_value(std::string_view path) const {
+  auto it = values_.find(path);
+  if (it == values_.end()) return std::nullopt;
   return it->second;
 }
 
@@ -80,6 +82,7 @@ std::vector<Entry> map_entries(const YAML::Node& map, std::string_view path, Dec
       continue;
     }
     ctx.mark_set(entry.path, key_position);
+    ctx.mark_value(entry.path, entry.value_position);
     entries.push_back(std::move(entry));
   }
   return entries;

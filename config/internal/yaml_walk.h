@@ -42,6 +42,10 @@ class DecodeContext {
   // The file sets `path` (a key, a section or a list item) at `where`.
   void mark_set(const std::string& path, Position where) { set_[path] = where; }
   std::optional<Position> where_set(std::string_view path) const;
+  // Where the value of the key at `path` is (map_entries records it): for errors about what a
+  // value refers to ("unknown action"), which point at the value, not at its key.
+  void mark_value(const std::string& path, Position where) { values_[path] = where; }
+  std::optional<Position> where_value(std::string_view path) const;
 
   // `path`'s value was rejected, so it holds its default: checks across keys skip it rather
   // than report a second, confusing error about a value the user did not write.
@@ -55,6 +59,7 @@ class DecodeContext {
   std::string file_;
   std::vector<ConfigError> errors_;
   std::map<std::string, Position, std::less<>> set_;
+  std::map<std::string, Position, std::less<>> values_;
   std::set<std::string, std::less<>> failed_;
 };
 
@@ -69,7 +74,7 @@ struct Entry {
 // The entries of `map` in file order, the first occurrence of each key only. yaml-cpp 0.7 keeps
 // both pairs of a repeated key and lookups see the first, so a repetition would otherwise be
 // silently ignored: it is reported at the second occurrence, naming the first one's line.
-// Each entry is mark_set() at its key.
+// Each entry is mark_set() at its key and mark_value() at its value.
 std::vector<Entry> map_entries(const YAML::Node& map, std::string_view path, DecodeContext& ctx);
 
 std::size_t edit_distance(std::string_view a, std::string_view b);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "config/internal/schema.h"
@@ -30,8 +31,15 @@ TEST(DefaultConfig, IsTheFileInTheSourceTree) {
   EXPECT_EQ(default_config_text(), text.str());
 }
 
-// Each key of the table, as "gc.quantum" or "inputs[].listen", mapped to the comment lines
-// just above its first occurrence in the default text.
+// The key path prefix of a key in a section: "inputs[]", "rules[]", "actions.<name>", "gc".
+std::string key_prefix(const std::string& section) {
+  if (section == "inputs" || section == "rules") return section + "[]";
+  if (section == "actions") return "actions.<name>";
+  return section;
+}
+
+// Each key of the table, as "gc.quantum", "inputs[].listen" or "actions.<name>.queue", mapped
+// to the comment lines just above its first occurrence in the default text.
 std::map<std::string, std::string> comment_blocks(std::string_view text) {
   std::map<std::string, std::string> blocks;
   std::istringstream lines{std::string(text)};
@@ -48,9 +56,8 @@ std::map<std::string, std::string> comment_blocks(std::string_view text) {
     } else if (std::smatch match; std::regex_match(line, match, key_line)) {
       if (match[1].length() == 0) {
         section = match[3];
-      } else {
-        const std::string prefix = section == "inputs" ? "inputs[]" : section;
-        blocks.emplace(prefix + "." + match[3].str(), block);
+      } else if (section != "actions" || match[1].length() > 2) {  // not an action's name
+        blocks.emplace(key_prefix(section) + "." + match[3].str(), block);
       }
       block.clear();
     }
@@ -58,15 +65,62 @@ std::map<std::string, std::string> comment_blocks(std::string_view text) {
   return blocks;
 }
 
+// The commented example of a section (`actions:`, `rules:`) in the default text: the line
+// "# <section>:" and the indented comment lines after it ("#   ..."), without their "# ".
+std::string example_of(std::string_view text, std::string_view section) {
+  std::istringstream lines{std::string(text)};
+  const std::string start = "# " + std::string(section) + ":";
+  std::string line;
+  std::string example;
+  while (std::getline(lines, line)) {
+    if (example.empty() ? line != start : !line.starts_with("#  ")) {
+      if (!example.empty()) break;
+      continue;
+    }
+    example += line.substr(2) + "\n";
+  }
+  return example;
+}
+
+TEST(DefaultConfig, HasNoActionsOrRulesSoItConnectsNowhere) {
+  const LoadResult result = load_default_config();
+  ASSERT_TRUE(result.ok()) << result.error_text();
+  EXPECT_TRUE(result.config->actions.empty());
+  EXPECT_TRUE(result.config->rules.empty());
+}
+
+TEST(DefaultConfig, ItsCommentedExamplesLoadAndShowEveryRuleKindAndActionType) {
+  const std::string actions = example_of(default_config_text(), "actions");
+  const std::string rules = example_of(default_config_text(), "rules");
+  ASSERT_NE(actions, "");
+  ASSERT_NE(rules, "");
+  const LoadResult result = load_config_string(actions + rules, "<examples>");
+  ASSERT_TRUE(result.ok()) << result.error_text() << actions << rules;
+  std::set<ActionType> types;
+  for (const ActionConfig& action : result.config->actions) types.insert(action.type);
+  EXPECT_EQ(types, (std::set{ActionType::kTcp, ActionType::kUdp, ActionType::kLog}));
+  std::set<RuleKind> kinds;
+  for (const RuleConfig& rule : result.config->rules) {
+    kinds.insert(rule.kind);
+    EXPECT_FALSE(rule.enabled) << rule.name << ": examples are disabled, should one be pasted";
+  }
+  EXPECT_EQ(kinds, (std::set{RuleKind::kThreshold, RuleKind::kDeviation, RuleKind::kRate,
+                             RuleKind::kAbsence, RuleKind::kSequence}));
+}
+
 TEST(DefaultConfig, SetsAndDocumentsEveryKeyOfTheTable) {
-  const std::map<std::string, std::string> blocks = comment_blocks(default_config_text());
+  // Rules and actions are documented on their commented examples.
+  std::map<std::string, std::string> blocks = comment_blocks(default_config_text());
+  for (std::string_view section : {"actions", "rules"}) {
+    blocks.merge(comment_blocks(example_of(default_config_text(), section)));
+  }
   const std::regex default_tag(R"(Default: ([^ |\n]+))");
   const std::regex reload_tag(R"(Reload: (yes|no))");
   const std::regex unit_tag(R"(# Unit: )");
   for (const internal::KeyInfo& key : internal::key_table()) {
     SCOPED_TRACE(key.path);
     auto it = blocks.find(key.path);
-    ASSERT_NE(it, blocks.end()) << "not set in lull.default.yaml";
+    ASSERT_NE(it, blocks.end()) << "not set (or in an example) in lull.default.yaml";
     const std::string& block = it->second;
     std::smatch match;
     EXPECT_TRUE(std::regex_search(block, unit_tag)) << block;

@@ -82,8 +82,8 @@ TEST(LoadErrors, AnUnquotedIpv6AddressInFlowSyntaxIsAList) {
 
 TEST(LoadErrors, ATopLevelThatIsNotAMap) {
   EXPECT_EQ(errors_of("hello\n"),
-            Lines{"lull.yaml:1:1: expected a map of sections (inputs, events, metrics, log, gc), "
-                  "got \"hello\""});
+            Lines{"lull.yaml:1:1: expected a map of sections (inputs, events, metrics, log, gc, "
+                  "state, actions, rules), got \"hello\""});
 }
 
 // --- bad unit or number --------------------------------------------------------------------
@@ -197,9 +197,9 @@ TEST(LoadErrors, AnUnknownKeySuggestsTheClosestKnownOne) {
 TEST(LoadErrors, AnUnknownKeyWithNothingCloseListsTheKnownOnes) {
   EXPECT_EQ(errors_of("log:\n  colour: true\n"),
             Lines{"lull.yaml:2:3: log.colour: unknown key; log takes: level"});
-  EXPECT_EQ(errors_of("rules: []\n"),
-            Lines{"lull.yaml:1:1: rules: unknown key; the top level takes: inputs, events, "
-                  "metrics, log, gc"});
+  EXPECT_EQ(errors_of("outputs: []\n"),
+            Lines{"lull.yaml:1:1: outputs: unknown key; the top level takes: inputs, events, "
+                  "metrics, log, gc, state, actions, rules"});
 }
 
 TEST(LoadErrors, ADuplicateKeyNamesTheFirstOnesLine) {

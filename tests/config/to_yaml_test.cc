@@ -49,7 +49,12 @@ TEST(ToYaml, PrintsTheDefaultsNormalized) {
             "  quantum: 50us\n"
             "  nursery_fill: 0.75\n"
             "  max_pacing_share: 0.25\n"
-            "  busy_poll: false\n");
+            "  busy_poll: false\n"
+            "state:\n"
+            "  key_ttl: 10m\n"
+            "  max_keys: 1000000\n"
+            "actions: {}\n"
+            "rules: []\n");
 }
 
 TEST(ToYaml, DefaultsRoundTrip) {
