@@ -34,7 +34,7 @@ bool Heap::enabled() const {
 }
 
 StepResult Heap::collect_step(Clock::time_point deadline, GcContext context) {
-  internal::Budget budget(deadline);
+  internal::Budget budget = collector_->budget_until(deadline);
   return collector_->step(budget, context);
 }
 

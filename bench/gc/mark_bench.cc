@@ -5,6 +5,8 @@
 //   gc_mark_bench [--mib=128] [--reps=3] [--which=both|lull|boehm]
 // For the figure run --mib=1024 (about 2 GiB of RAM for both heaps).
 #include <gc.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -58,7 +60,47 @@ struct MarkRecorder : GcObserver {
   uint64_t bytes = 0;
 };
 
-void run_lull(size_t mib, int reps) {
+double thread_cpu_us() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+// One more cycle in collect_step(now + step_us) steps, with no mutator: the CPU-time overshoot
+// of marking and sweeping alone.
+void lull_steps(Heap& heap, int step_us) {
+  std::vector<double> over;
+  long slow = 0, slow_faulted = 0, slow_switched = 0;
+  for (;;) {
+    rusage u0, u1;
+    getrusage(RUSAGE_THREAD, &u0);
+    const double c0 = thread_cpu_us();
+    const StepResult r = heap.collect_step(Clock::now() + std::chrono::microseconds(step_us));
+    const double cpu = thread_cpu_us() - c0;
+    getrusage(RUSAGE_THREAD, &u1);
+    if (cpu - step_us > 20) {
+      ++slow;
+      slow_faulted += (u1.ru_minflt + u1.ru_majflt > u0.ru_minflt + u0.ru_majflt) ? 1 : 0;
+      slow_switched += (u1.ru_nivcsw + u1.ru_nvcsw > u0.ru_nivcsw + u0.ru_nvcsw) ? 1 : 0;
+    }
+    if (r.cycle_completed) break;
+    over.push_back(cpu - step_us);
+  }
+  std::sort(over.begin(), over.end());
+  auto at = [&](double p) {
+    return over[std::min(over.size() - 1, size_t(p / 100 * over.size()))];
+  };
+  std::printf(
+      "lull   steps of %d us, no mutator: %zu steps, CPU overshoot p50=%.2f p99=%.2f "
+      "p99.9=%.2f max=%.2f us\n",
+      step_us, over.size(), at(50), at(99), at(99.9), over.back());
+  std::printf(
+      "       steps > 20 us over: %ld, of which with a page fault: %ld, with a context "
+      "switch: %ld\n",
+      slow, slow_faulted, slow_switched);
+}
+
+void run_lull(size_t mib, int reps, int step_us) {
   Policy p;
   p.min_major_trigger_bytes = size_t{1} << 40;
   Heap heap(p);
@@ -89,6 +131,7 @@ void run_lull(size_t mib, int reps) {
     marks.push_back(rec.mark);
     sweeps.push_back(rec.sweep);
   }
+  if (step_us > 0) lull_steps(heap, step_us);
   const double gib = static_cast<double>(heap.old_bytes()) / (1 << 30);
   std::printf(
       "lull   objects=%zu old=%.3f GiB build=%.2fs  mark=%.3fs (%.0f MiB/s, %.1f Mobj/s)"
@@ -132,20 +175,25 @@ int main(int argc, char** argv) {
   size_t mib = 128;
   int reps = 3;
   std::string which = "both";
+  int step_us = 0;
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--mib=", 6) == 0)
       mib = std::strtoull(argv[i] + 6, nullptr, 10);
     else if (std::strncmp(argv[i], "--reps=", 7) == 0)
       reps = std::atoi(argv[i] + 7);
+    else if (std::strncmp(argv[i], "--step_us=", 10) == 0)
+      step_us = std::atoi(argv[i] + 10);
     else if (std::strncmp(argv[i], "--which=", 8) == 0)
       which = argv[i] + 8;
     else {
-      std::fprintf(stderr, "usage: %s [--mib=N] [--reps=N] [--which=both|lull|boehm]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--mib=N] [--reps=N] [--which=both|lull|boehm] [--step_us=N]\n",
+                   argv[0]);
       return 2;
     }
   }
   GC_INIT();
-  if (which == "both" || which == "lull") run_lull(mib, reps);
+  if (which == "both" || which == "lull") run_lull(mib, reps, step_us);
   if (which == "both" || which == "boehm") run_boehm(mib, reps);
   return 0;
 }

@@ -150,7 +150,7 @@ void Collector::enforce_hard_limit(size_t extra_bytes) {
 
 void Collector::classic_work() {
   if (disabled_ || in_region() || in_gc_ || !major_work_pending()) return;
-  Budget budget(Clock::now() + policy_.classic_step_budget);
+  Budget budget = budget_until(Clock::now() + policy_.classic_step_budget);
   if (phase_ == MajorPhase::kIdle) minor(GcContext::kForced);  // classic never defers the minor
   step(budget, GcContext::kForced);
 }

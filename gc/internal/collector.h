@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 #include "gc/heap.h"
 #include "gc/internal/large_space.h"
@@ -48,6 +49,10 @@ class Collector {
   HeapObjectHeader* allocate_slow(size_t payload, bool young);
 
   StepResult step(Budget& budget, GcContext context);
+  // A deadline budget with this heap's adaptive clock-check batch.
+  Budget budget_until(Clock::time_point deadline) {
+    return Budget(deadline, std::numeric_limits<uint64_t>::max(), &units_per_check_);
+  }
   bool minor(GcContext context);
   bool full(GcContext context);     // hard limit and collect()
   bool collect(GcContext context);  // Heap::collect: full() counted as forced
@@ -112,6 +117,7 @@ class Collector {
   int no_gc_depth_ = 0;
   bool disabled_ = false;
   bool torture_ = false;
+  uint32_t units_per_check_ = Budget::kInitialUnitsPerCheck;  // adapted by every timed step
   bool in_gc_ = false;          // a collection is running: allocation is a bug
   bool quiet_ = false;          // inside full(): inner phases report as one kFull event
   bool keep_no_pages_ = false;  // inside full(): return every empty page

@@ -5,10 +5,32 @@
 
 namespace lull::gc::internal {
 
+Budget::Budget(Clock::time_point deadline, uint64_t max_units, uint32_t* batch)
+    : deadline_(deadline),
+      max_units_(max_units),
+      batch_(batch),
+      per_check_(batch ? *batch : kInitialUnitsPerCheck) {
+  if (batch_ != nullptr && deadline_ != Clock::time_point::max()) last_check_ = Clock::now();
+}
+
 bool Budget::check() {
   since_check_ = 0;
-  if (used_ >= max_units_ || (deadline_ != Clock::time_point::max() && Clock::now() >= deadline_))
+  if (used_ >= max_units_) {
     expired_ = true;
+  } else if (deadline_ != Clock::time_point::max()) {
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline_) expired_ = true;
+    if (batch_ != nullptr) {
+      const auto took = now - last_check_;
+      if (took > std::chrono::nanoseconds(1500) && per_check_ > kMinUnitsPerCheck) {
+        per_check_ /= 2;
+      } else if (took < std::chrono::nanoseconds(400) && per_check_ < kMaxUnitsPerCheck) {
+        per_check_ *= 2;
+      }
+      *batch_ = per_check_;
+      last_check_ = now;
+    }
+  }
   return expired_;
 }
 
