@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "bench/gc/bench_util.h"
 #include "gc/heap.h"
 #include "gc/member.h"
 #include "gc/visitor.h"
@@ -17,14 +18,7 @@ namespace {
 
 using namespace lull::gc;
 
-struct Small : GarbageCollected<Small> {
-  Small(int64_t a, int64_t b) : x(a), y(b) {}
-  void trace(Visitor& v) const { v.trace(next); }
-  int64_t x, y;
-  Member<Small> next;
-  int64_t pad = 0;
-};
-static_assert(sizeof(Small) == 32);
+using bench::Small;
 
 struct Plain {
   int64_t x, y;

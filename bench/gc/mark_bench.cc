@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/gc/bench_util.h"
 #include "gc/heap.h"
 #include "gc/member.h"
 #include "gc/observer.h"
@@ -24,6 +25,7 @@
 namespace {
 
 using namespace lull::gc;
+using bench::thread_cpu_us;
 using Clock = std::chrono::steady_clock;
 
 // Pretenured (opted out of relocation) so the graph is built straight in the old space.
@@ -59,12 +61,6 @@ struct MarkRecorder : GcObserver {
   double mark = 0, sweep = 0;
   uint64_t bytes = 0;
 };
-
-double thread_cpu_us() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 // One more cycle in collect_step(now + step_us) steps, with no mutator: the CPU-time overshoot
 // of marking and sweeping alone.

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "bench/gc/bench_util.h"
 #include "gc/heap.h"
 #include "gc/member.h"
 #include "gc/visitor.h"
@@ -15,13 +16,7 @@ namespace {
 using namespace lull::gc;
 using Clock = std::chrono::steady_clock;
 
-struct Small : GarbageCollected<Small> {
-  Small(int64_t a, int64_t b) : x(a), y(b) {}
-  void trace(Visitor& v) const { v.trace(next); }
-  int64_t x, y;
-  Member<Small> next;
-  int64_t pad = 0;
-};
+using bench::Small;
 
 void BM_Minor(benchmark::State& state) {
   Policy p;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/gc/bench_util.h"
 #include "gc/heap.h"
 #include "gc/member.h"
 #include "gc/no_gc_scope.h"
@@ -28,6 +29,7 @@
 namespace {
 
 using namespace lull::gc;
+using bench::thread_cpu_us;
 using Clock = std::chrono::steady_clock;
 
 struct Note : GarbageCollected<Note> {  // std::string: pretenured, destructor on death
@@ -57,14 +59,6 @@ struct MaxRecorder : GcObserver {
   }
   double max_us[4] = {0, 0, 0, 0};
 };
-
-// Thread CPU time: separates the collector's own work from time the OS gave to other processes
-// (this machine has 2 cores shared with builds).
-double thread_cpu_us() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 long involuntary_switches() {
   rusage ru;
