@@ -26,6 +26,7 @@ class Nursery {
     if (static_cast<size_t>(limit_ - top) < total) [[unlikely]]
       return nullptr;
     top_ = top + total;
+    LULL_GC_UNPOISON(top, total);
     auto* header = reinterpret_cast<HeapObjectHeader*>(top);
     header->init(static_cast<uint32_t>(payload), 0, 0);
     return header;

@@ -7,6 +7,17 @@
 #include <cstddef>
 #include <cstdint>
 
+// ASan builds mark free heap memory (the unused nursery, the payload of free old-space slots)
+// as poisoned, so a stale reference is reported at its first use.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define LULL_GC_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define LULL_GC_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define LULL_GC_POISON(p, n) ((void)(p), (void)(n))
+#define LULL_GC_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace lull::gc {
 class Visitor;
 }

@@ -42,9 +42,14 @@ size_t OldSpace::slot_size_of_class(size_t size_class) {
 OldSpace::~OldSpace() {
   if (segment_left_ > 0) os_unmap(segment_next_, segment_left_);
   for (Page* page : pages_) {
-    if (page) os_unmap(page, kPageSize);
+    if (page == nullptr) continue;
+    LULL_GC_UNPOISON(page, kPageSize);
+    os_unmap(page, kPageSize);
   }
-  for (Page* page : empty_) os_unmap(page, kPageSize);
+  for (Page* page : empty_) {
+    LULL_GC_UNPOISON(page, kPageSize);
+    os_unmap(page, kPageSize);
+  }
 }
 
 bool OldSpace::needs_new_page(size_t total) const {
@@ -91,6 +96,7 @@ HeapObjectHeader* OldSpace::allocate(size_t total) {
   } else {
     slot = page->slot(page->unused_from++);
   }
+  LULL_GC_UNPOISON(slot, page->slot_size);
   ++page->live_count;
   object_bytes_ += page->slot_size;
   // Keeps the page invariant: a page without free slots leaves the available list.
@@ -100,6 +106,7 @@ HeapObjectHeader* OldSpace::allocate(size_t total) {
 
 void OldSpace::free_slot(Page* page, HeapObjectHeader* slot) {
   slot->make_free(page->free_list);
+  LULL_GC_POISON(reinterpret_cast<char*>(slot) + kHeaderSize, page->slot_size - kHeaderSize);
   page->free_list = slot;
   --page->live_count;
   object_bytes_ -= page->slot_size;
@@ -117,6 +124,7 @@ bool OldSpace::release_one(size_t keep_bytes) {
   if (cached_empty_bytes() <= keep_bytes) return false;
   Page* page = empty_.back();
   empty_.pop_back();
+  LULL_GC_UNPOISON(page, kPageSize);  // the address range may be mapped again, unpoisoned
   releaser_.release(page, kPageSize);
   committed_bytes_ -= kPageSize;
   return true;

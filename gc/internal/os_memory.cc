@@ -9,6 +9,10 @@
 
 #include "gc/internal/assert.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace lull::gc::internal {
 
 void* os_map(size_t size, size_t alignment) {
@@ -26,6 +30,10 @@ void* os_map(size_t size, size_t alignment) {
 }
 
 void os_unmap(void* p, size_t size) {
+#if defined(__SANITIZE_ADDRESS__)
+  // A range unmapped while still poisoned would poison whatever is mapped there next.
+  LULL_GC_CHECK(__asan_region_is_poisoned(p, size) == nullptr, "unmapping poisoned memory");
+#endif
   const int rc = ::munmap(p, size);
   LULL_GC_CHECK(rc == 0, "munmap failed");
 }
