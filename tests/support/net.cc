@@ -46,6 +46,14 @@ std::uint16_t free_port() {
   return 0;
 }
 
+std::uint16_t free_port_outside_ephemeral_range() {
+  std::uint16_t port = static_cast<std::uint16_t>(20000 + (getpid() * 7919) % 10000);
+  for (int attempt = 0; attempt < 1000; ++attempt, port = port >= 30000 ? 20000 : port + 1) {
+    if (bindable(SOCK_STREAM, port)) return port;
+  }
+  return 0;
+}
+
 bool tcp_send(std::uint16_t port, const std::string& bytes) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   auto address = loopback(port);

@@ -12,6 +12,10 @@ namespace lull::testing {
 
 // A port that was free on 127.0.0.1 for both TCP and UDP a moment ago.
 std::uint16_t free_port();
+// The same, from below the kernel's ephemeral range: for a server that a client keeps
+// reconnecting to while it is down, since a connect to a closed port inside the ephemeral
+// range can connect to itself (TCP simultaneous open) and then hold the port.
+std::uint16_t free_port_outside_ephemeral_range();
 
 // Connects to 127.0.0.1:port, writes `bytes`, and closes. False if it could not.
 bool tcp_send(std::uint16_t port, const std::string& bytes);

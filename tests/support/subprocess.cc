@@ -43,6 +43,8 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> e
     dup2(out, 1);
     dup2(err, 2);
     dup2(null, 0);
+    // The test's own sockets (a sink's listener, say) must not leak into the child.
+    close_range(3, ~0U, 0);
     for (auto& entry : environment) putenv(entry.data());
     std::vector<char*> args;
     for (auto& arg : argv) args.push_back(arg.data());
