@@ -17,7 +17,8 @@ Daemon::Daemon(const config::Config& config)
           std::make_shared<runtime::GcMetrics>(config_.gc, config_.metrics.window, *registry_)),
       reactor_(config_.gc, gc_metrics_.get()),
       metrics_(*registry_),
-      ingest_(config_.events, reactor_.heap(), metrics_),
+      monitor_(make_monitor()),
+      ingest_(config_.events, reactor_.heap(), names_, monitor_.get(), metrics_),
       signals_(reactor_.io(), SIGINT, SIGTERM, SIGHUP) {
   for (const auto& input : config_.inputs) {
     auto counters = metrics_.input(input.name);
@@ -35,8 +36,8 @@ Daemon::Daemon(const config::Config& config)
   }
   if (config_.metrics.enabled) {
     metrics_server_ = std::make_unique<MetricsServer>(
-        config_.metrics.listen,
-        MetricsServer::Sources{registry_, gc_metrics_, std::make_shared<ProcessMetrics>()});
+        config_.metrics.listen, MetricsServer::Sources{registry_, gc_metrics_, monitor_->latency(),
+                                                       std::make_shared<ProcessMetrics>()});
     auto endpoint = metrics_server_->local_endpoint();
     spdlog::info("metrics on http://{}:{}/metrics", endpoint.address().to_string(),
                  endpoint.port());
@@ -45,9 +46,20 @@ Daemon::Daemon(const config::Config& config)
 
 Daemon::~Daemon() = default;
 
+std::unique_ptr<Monitor> Daemon::make_monitor() {
+  std::map<std::string, ActionSink*> by_name;
+  for (const auto& action : config_.actions) {
+    sinks_.push_back(make_action_sink(action, reactor_.io(), reactor_.timers(), *registry_));
+    by_name[action.name] = sinks_.back().get();
+  }
+  return std::make_unique<Monitor>(config_, reactor_, names_, std::move(by_name), *registry_);
+}
+
 int Daemon::run() {
   for (auto& input : tcp_inputs_) input->start();
   for (auto& input : udp_inputs_) input->start();
+  for (auto& sink : sinks_) sink->start();
+  monitor_->start();
   if (metrics_server_) metrics_server_->start();
   wait_for_signals();
   spdlog::info("lulld {} running", kVersion);
@@ -71,11 +83,14 @@ void Daemon::wait_for_signals() {
 
 void Daemon::shut_down(int signal_number) {
   spdlog::info("{}: closing inputs", strsignal(signal_number));
-  // Each stop() drains what its sockets already received, so events read are not lost.
-  // Both drains are bounded by the kernel's socket buffers; afterwards no work is left
-  // and the reactor runs dry, which ends run().
+  // Each input's stop() drains what its sockets already received, so events read are not
+  // lost; the drains are bounded by the kernel's socket buffers. The sinks then flush for
+  // at most kSinkFlushBound; afterwards no work is left and the reactor runs dry.
   for (auto& input : tcp_inputs_) input->stop();
   for (auto& input : udp_inputs_) input->stop();
+  monitor_->stop();
+  // The reactor runs on until every sink has written its queue or given up.
+  for (auto& sink : sinks_) sink->stop(kSinkFlushBound);
   signals_.cancel();
 }
 

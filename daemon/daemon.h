@@ -1,6 +1,7 @@
 // daemon.h: one running lulld: the reactor, its inputs, the metrics endpoint, and signals.
 // Construction binds every socket (so a taken port fails before anything runs); run()
-// serves until SIGINT or SIGTERM, then drains the inputs and returns the exit status.
+// serves until SIGINT or SIGTERM, then drains the inputs, lets the sinks write what is
+// queued (for at most kSinkFlushBound) and returns the exit status.
 #pragma once
 
 #include <memory>
@@ -9,9 +10,12 @@
 #include <prometheus/registry.h>
 
 #include "config/config.h"
+#include "daemon/actions/action_sink.h"
 #include "daemon/daemon_metrics.h"
+#include "daemon/field_names.h"
 #include "daemon/ingest.h"
 #include "daemon/metrics_server.h"
+#include "daemon/monitor.h"
 #include "daemon/tcp_input.h"
 #include "daemon/udp_input.h"
 #include "runtime/gc_metrics.h"
@@ -21,12 +25,15 @@ namespace lull::daemon {
 
 class Daemon {
  public:
+  static constexpr auto kSinkFlushBound = std::chrono::milliseconds(2000);
+
   explicit Daemon(const config::Config& config);
   ~Daemon();
 
   int run();
 
  private:
+  std::unique_ptr<Monitor> make_monitor();  // builds the sinks, then the monitor
   void wait_for_signals();
   void shut_down(int signal_number);
 
@@ -35,6 +42,9 @@ class Daemon {
   std::shared_ptr<runtime::GcMetrics> gc_metrics_;
   runtime::Reactor reactor_;
   DaemonMetrics metrics_;
+  FieldNames names_;
+  std::vector<std::unique_ptr<ActionSink>> sinks_;
+  std::unique_ptr<Monitor> monitor_;
   Ingest ingest_;
   std::vector<std::unique_ptr<TcpInput>> tcp_inputs_;
   std::vector<std::unique_ptr<UdpInput>> udp_inputs_;

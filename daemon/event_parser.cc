@@ -14,6 +14,7 @@ std::string_view to_string(RejectReason reason) {
     case RejectReason::kLineTooLong: return "line_too_long";
     case RejectReason::kFieldNamesFull: return "field_names_full";
     case RejectReason::kHeapFull: return "heap_full";
+    case RejectReason::kMaxKeys: return "max_keys";
   }
   return "unknown";
 }

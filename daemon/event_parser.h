@@ -24,11 +24,12 @@ enum class RejectReason : std::uint8_t {
   kLineTooLong,     // longer than the input's max_line (TCP) or the largest datagram (UDP)
   kFieldNamesFull,  // a new field name, and FieldNames already holds its maximum
   kHeapFull,        // the GC heap stayed above its hard limit after a full collection
+  kMaxKeys,         // a new key while state.max_keys keys are held (its rules skipped it)
 };
 inline constexpr RejectReason kAllRejectReasons[] = {
     RejectReason::kInvalidJson, RejectReason::kNotObject,   RejectReason::kMissingKey,
     RejectReason::kBadKey,      RejectReason::kLineTooLong, RejectReason::kFieldNamesFull,
-    RejectReason::kHeapFull};
+    RejectReason::kHeapFull,    RejectReason::kMaxKeys};
 
 std::string_view to_string(RejectReason reason);
 

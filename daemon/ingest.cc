@@ -23,10 +23,12 @@ std::string printable_sample(std::string_view text) {
 
 }  // namespace
 
-Ingest::Ingest(const config::EventsConfig& events, gc::Heap& heap, DaemonMetrics& metrics)
+Ingest::Ingest(const config::EventsConfig& events, gc::Heap& heap, FieldNames& names,
+               Monitor* monitor, DaemonMetrics& metrics)
     : parser_(events.key_field),
-      builder_(heap, names_, *names_.intern(events.time_field)),
+      builder_(heap, names, intern_or_throw(names, events.time_field)),
       heap_(heap),
+      monitor_(monitor),
       metrics_(metrics) {}
 
 void Ingest::line(std::string_view text, const runtime::Arrival& arrival,
@@ -45,7 +47,11 @@ void Ingest::line(std::string_view text, const runtime::Arrival& arrival,
              "more than " + std::to_string(FieldNames::kMaxNames) + " distinct field names");
       return;
     }
-    // Rules take the event from here (daemon issue); until then it is garbage at once.
+    if (monitor_ != nullptr && monitor_->on_event(event, arrival) == Monitor::Outcome::kKeyLimit) {
+      reject(RejectReason::kMaxKeys, input,
+             "a new key with state.max_keys keys held: " + printable_sample(text));
+      return;
+    }
   } catch (const gc::HeapLimitError& error) {
     reject(RejectReason::kHeapFull, input,
            "heap above its hard limit of " + std::to_string(error.limit_bytes()) +

@@ -12,6 +12,7 @@
 #include "daemon/event_builder.h"
 #include "daemon/event_parser.h"
 #include "daemon/field_names.h"
+#include "daemon/monitor.h"
 #include "daemon/rate_limited_log.h"
 #include "gc/heap.h"
 #include "runtime/arrival.h"
@@ -20,7 +21,9 @@ namespace lull::daemon {
 
 class Ingest {
  public:
-  Ingest(const config::EventsConfig& events, gc::Heap& heap, DaemonMetrics& metrics);
+  // `monitor` may be null (no rules): events are then counted and dropped.
+  Ingest(const config::EventsConfig& events, gc::Heap& heap, FieldNames& names, Monitor* monitor,
+         DaemonMetrics& metrics);
 
   // One line from `input` (the input's name is only used in log messages), read at `arrival`.
   void line(std::string_view text, const runtime::Arrival& arrival, DaemonMetrics::Input& counters,
@@ -30,9 +33,9 @@ class Ingest {
 
  private:
   EventParser parser_;
-  FieldNames names_;
   EventBuilder builder_;
   gc::Heap& heap_;
+  Monitor* monitor_;
   DaemonMetrics& metrics_;
   RateLimitedLog reject_log_{10, std::chrono::seconds(1)};
 };

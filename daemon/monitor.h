@@ -1,0 +1,74 @@
+// monitor.h: the stream monitor: per-key state on the heap, the rules, and their sinks.
+// Rules are grouped by key field; each group has one KeyTable. An event goes to every group
+// whose key it carries; a key's state is created only when some rule of the group matches.
+// Keys idle longer than state.key_ttl (arrival time) are dropped by a sweep that visits a
+// bounded number of slots per tick, so no handler pays for the whole table.
+// Reactor thread only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "config/config.h"
+#include "daemon/actions/action_sink.h"
+#include "daemon/event.h"
+#include "daemon/field_names.h"
+#include "daemon/rules/key_table.h"
+#include "daemon/rules/rule.h"
+#include "gc/handles.h"
+#include "runtime/duration_metrics.h"
+#include "runtime/reactor.h"
+#include "runtime/timer.h"
+
+namespace lull::daemon {
+
+class Monitor {
+ public:
+  static constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+  static constexpr std::size_t kSweepSlots = 16384;  // per table and tick: ~0.1 ms
+
+  // `sinks` by action name; every enabled rule's action must be there (config validation
+  // guarantees it). Throws std::runtime_error if the field-name table overflows.
+  Monitor(const config::Config& config, runtime::Reactor& reactor, FieldNames& names,
+          std::map<std::string, ActionSink*> sinks, prometheus::Registry& registry);
+  ~Monitor();
+
+  enum class Outcome { kAccepted, kKeyLimit };
+  // One accepted event. kKeyLimit: its key was new to some table that holds max_keys (the
+  // rules of that table did not see it).
+  Outcome on_event(gc::Local<Event>& event, const runtime::Arrival& arrival);
+
+  void start();
+  void stop();
+
+  // lull_action_latency_seconds{rule} and its windowed max: a scrape source.
+  std::shared_ptr<runtime::DurationFamily> latency() const { return latency_; }
+  std::size_t keys() const;
+
+ private:
+  struct Group {
+    FieldId key_field;
+    bool is_event_key;  // the events.key_field: share the event's key String
+    gc::Persistent<KeyTable> table;
+    std::vector<std::unique_ptr<Rule>> rules;
+  };
+
+  void sweep();
+
+  runtime::Reactor& reactor_;
+  config::StateConfig state_;
+  std::shared_ptr<runtime::DurationFamily> latency_;
+  std::vector<std::unique_ptr<Group>> groups_;  // pointers: a Group holds a Persistent
+  std::vector<Rule*> matched_;  // scratch: the rules of one group matching one event
+  runtime::Timer sweep_timer_;
+  prometheus::Gauge& keys_gauge_;
+  prometheus::Counter& keys_expired_;
+};
+
+}  // namespace lull::daemon

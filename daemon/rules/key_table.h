@@ -1,0 +1,77 @@
+// key_table.h: the managed map from a key (the key field's string) to that key's state.
+// Open addressing with linear probing over one Array<Member<KeyState>>, sized once at
+// start-up to the next power of two >= 2 x max_keys, so it never rehashes: no handler ever
+// pays for growing it (the cost: 8 bytes x 2 x max_keys, 16 MiB at the default 1,000,000).
+// Deletion shifts the following run back (no tombstones), so probe lengths stay short.
+// Invariant: every key sits in the run that starts at its home slot (hash & mask) without a
+// null in between; kept by insert() and erase(); checked by KeyTableTest.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "gc/array.h"
+#include "gc/garbage_collected.h"
+#include "gc/handles.h"
+#include "gc/heap.h"
+#include "gc/member.h"
+#include "gc/string.h"
+#include "gc/visitor.h"
+
+namespace lull::daemon {
+
+// What one rule keeps for one key; each rule derives its own (no virtual functions: the
+// rule that made a state is the only one that reads it).
+struct RuleState : gc::GarbageCollected<RuleState> {};
+
+class KeyState : public gc::GarbageCollected<KeyState> {
+ public:
+  explicit KeyState(std::int64_t now_ns) : last_seen_ns(now_ns) {}
+  void trace(gc::Visitor& visitor) const {
+    visitor.trace(key);
+    visitor.trace(rules);
+  }
+
+  gc::Member<gc::String> key;
+  gc::Member<gc::Array<gc::Member<RuleState>>> rules;  // one slot per rule of the table
+  std::int64_t last_seen_ns;                           // steady clock, for state.key_ttl
+};
+
+class KeyTable : public gc::GarbageCollected<KeyTable> {
+ public:
+  KeyTable(std::size_t max_keys, std::size_t rule_count)
+      : max_keys_(max_keys), rule_count_(rule_count) {}
+  void trace(gc::Visitor& visitor) const { visitor.trace(slots_); }
+
+  // Allocates the slot array; call once, right after make<KeyTable>.
+  static void initialize(gc::Heap& heap, gc::Local<KeyTable>& self);
+
+  KeyState* find(std::string_view key) const;
+  // The key's state, created (with an empty rule-state array) if new. nullptr when the key
+  // is new and max_keys are held. `key_string` is the key as a heap String to share, or
+  // null to copy `key`; `key` must not view memory a collection could move unless
+  // key_string holds it. May allocate: a GC point in classic mode.
+  static KeyState* find_or_insert(gc::Heap& heap, gc::Local<KeyTable>& self, std::string_view key,
+                                  gc::String* key_string, std::int64_t now_ns);
+
+  // Visits up to `max_visits` slots from where the last call stopped and drops the keys
+  // last seen before `cutoff_ns`. Returns how many were dropped. Never allocates.
+  std::size_t erase_idle(std::int64_t cutoff_ns, std::size_t max_visits);
+
+  std::size_t size() const { return count_; }
+  std::size_t capacity() const { return slots_ ? slots_->size() : 0; }
+  std::size_t max_keys() const { return max_keys_; }
+
+ private:
+  std::size_t mask() const { return capacity() - 1; }
+  std::size_t home(std::string_view key) const { return gc::String::hash_bytes(key) & mask(); }
+  void erase_at(std::size_t slot);
+
+  gc::Member<gc::Array<gc::Member<KeyState>>> slots_;
+  std::size_t count_ = 0;
+  std::size_t max_keys_;
+  std::size_t rule_count_;
+  std::size_t cursor_ = 0;  // erase_idle's position
+};
+
+}  // namespace lull::daemon

@@ -1,0 +1,107 @@
+// rule.h: what every rule kind shares: its config, match filter, per-key state slot,
+// cooldown, and fire(), which formats the action line and hands it to the rule's sink.
+// A rule sees only events that passed its match and carry its key; it keeps its per-key
+// state in KeyState::rules[slot] as its own RuleState subtype. Reactor thread only.
+//
+// Action line (ticks spec, then the kind's own values, then `copy` fields):
+//   {"rule":"price-jump","key":"m00042","seq":123,"ts":1732460000123456789,"price":111.4,"mean":101.2}
+// seq and ts are the firing event's fields, copied as written, when it has them.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/counter.h>
+
+#include "config/config.h"
+#include "daemon/actions/action_sink.h"
+#include "daemon/event.h"
+#include "daemon/field_names.h"
+#include "daemon/rules/key_table.h"
+#include "daemon/rules/match.h"
+#include "gc/handles.h"
+#include "gc/heap.h"
+#include "runtime/arrival.h"
+#include "runtime/duration_metrics.h"
+#include "runtime/reactor.h"
+
+namespace lull::daemon {
+
+// What a rule is built with.
+struct RuleEnvironment {
+  runtime::Reactor& reactor;
+  FieldNames& names;
+  ActionSink& sink;
+  runtime::DurationMetric latency;  // lull_action_latency_seconds{rule}
+  prometheus::Counter& fired;       // lull_rule_fired_total{rule}
+  FieldId seq_field;
+  FieldId time_field;
+};
+
+inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+
+class Rule {
+ public:
+  virtual ~Rule() = default;
+
+  const config::RuleConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  bool matches(const Event& event) const { return match_(event); }
+  // This rule's index in KeyState::rules of its key table.
+  std::size_t slot() const { return slot_; }
+  void set_slot(std::size_t slot) { slot_ = slot; }
+
+  // One matching event of `key`. May allocate (GC points in classic mode): everything held
+  // across allocations is in handles.
+  virtual void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                        const runtime::Arrival& arrival) = 0;
+  // Timer-driven rules start their timers here.
+  virtual void start() {}
+  virtual void stop() {}
+
+  // Builds one action line; fire() sends it.
+  class Action {
+   public:
+    Action(const Rule& rule, const Event& event, std::string_view key);
+    Action& number(std::string_view name, double value);
+    Action& integer(std::string_view name, std::int64_t value);
+    std::string& text() { return text_; }
+
+   private:
+    void name(std::string_view name);
+    std::string text_;
+  };
+
+ protected:
+  Rule(const config::RuleConfig& config, RuleEnvironment& environment);
+
+  // The state of this rule for `key`, created by make() on first use.
+  template <class State>
+  State* state(gc::Heap& heap, gc::Local<KeyState>& key) {
+    auto* current = static_cast<State*>((*key->rules.get())[slot_].get());
+    if (current != nullptr) return current;
+    State* created = heap.make<State>();
+    (*key->rules.get())[slot_] = created;  // `key` reloaded after the allocation
+    return created;
+  }
+  bool cooling_down(std::int64_t last_fired_ns, std::int64_t now_ns) const {
+    return last_fired_ns != kNever && now_ns - last_fired_ns < config_.cooldown.count();
+  }
+  // Completes `action` with the copied fields and emits it.
+  void fire(Action& action, const Event& event, const runtime::Arrival& arrival);
+
+  config::RuleConfig config_;
+  RuleEnvironment environment_;
+  Match match_;
+  std::vector<FieldId> copy_;
+  std::size_t slot_ = 0;
+};
+
+// Builds the rule a config entry describes.
+std::unique_ptr<Rule> make_rule(const config::RuleConfig& config, RuleEnvironment environment);
+
+}  // namespace lull::daemon

@@ -1,0 +1,73 @@
+// rule_kinds.h: the five rule kinds. Windows are by event time (the time field, or arrival
+// when absent) and assume each key's events come in time order: expiry pops from the front.
+// Absence works on arrival time (steady clock), since silence is a fact of the wire.
+//   threshold  fires when `field` crosses above `above` or below `below` (on the crossing)
+//   deviation  fires when |field - mean| / |mean| > threshold, mean over the key's window
+//              (the new event not included) once it holds min_events; then the event joins
+//   rate       fires when the window's count reaches `count` (again only after it fell back)
+//   absence    fires once when no matching event came for `timeout` after the last one
+//   sequence   fires when an event matching `then` follows one matching `first` within
+//              `within`; an event matching both completes a pending sequence first
+// Every kind honours the per-key cooldown (event time; absence: arrival time).
+#pragma once
+
+#include "daemon/rules/ring.h"
+#include "daemon/rules/rule.h"
+
+namespace lull::daemon {
+
+class ThresholdRule : public Rule {
+ public:
+  ThresholdRule(const config::RuleConfig& config, RuleEnvironment& environment);
+  void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                const runtime::Arrival& arrival) override;
+
+ private:
+  FieldId field_;
+};
+
+class DeviationRule : public Rule {
+ public:
+  DeviationRule(const config::RuleConfig& config, RuleEnvironment& environment);
+  void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                const runtime::Arrival& arrival) override;
+
+ private:
+  FieldId field_;
+};
+
+class RateRule : public Rule {
+ public:
+  RateRule(const config::RuleConfig& config, RuleEnvironment& environment);
+  void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                const runtime::Arrival& arrival) override;
+};
+
+class SequenceRule : public Rule {
+ public:
+  SequenceRule(const config::RuleConfig& config, RuleEnvironment& environment);
+  void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                const runtime::Arrival& arrival) override;
+
+ private:
+  Match first_, then_;
+};
+
+class AbsenceRule : public Rule {
+ public:
+  AbsenceRule(const config::RuleConfig& config, RuleEnvironment& environment);
+  void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                const runtime::Arrival& arrival) override;
+  void stop() override { timer_.cancel(); }
+
+ private:
+  void arm();
+  void expire();
+
+  // (deadline, key) in arrival order, so deadlines are non-decreasing: the timer only ever
+  // waits for the front. Entries whose key has seen a later event are stale and skipped.
+  gc::Persistent<Ring<KeyState>> deadlines_;
+  runtime::Timer timer_;
+};
+
+}  // namespace lull::daemon

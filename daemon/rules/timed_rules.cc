@@ -1,0 +1,109 @@
+// timed_rules.cc: sequence (A then B within a time) and absence (silence after the last
+// event, timer-driven).
+#include <chrono>
+
+#include "daemon/rules/rule_kinds.h"
+
+namespace lull::daemon {
+namespace {
+
+struct SequenceState : RuleState {
+  void trace(gc::Visitor& visitor) const { visitor.trace(first); }
+  gc::Member<Event> first;  // the pending A, if any
+  std::int64_t last_fired = kNever;
+};
+
+struct AbsenceState : RuleState {
+  void trace(gc::Visitor& visitor) const { visitor.trace(last); }
+  gc::Member<Event> last;            // the latest matching event
+  std::int64_t deadline = 0;         // steady ns: silent from then on
+  std::int64_t last_fired = kNever;  // steady ns
+  bool fired = false;                // this silence has been reported
+};
+
+std::int64_t steady_ns(std::chrono::steady_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+}
+
+}  // namespace
+
+SequenceRule::SequenceRule(const config::RuleConfig& config, RuleEnvironment& environment)
+    : Rule(config, environment),
+      first_(config.first, environment.names),
+      then_(config.then, environment.names) {}
+
+void SequenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                            const runtime::Arrival& arrival) {
+  const std::int64_t now = event->time_ns();
+  auto* state = this->state<SequenceState>(heap, key);  // no allocation after this
+  if (state->first && now - state->first->time_ns() > config_.within.count()) {
+    state->first = nullptr;  // A timed out
+  }
+  if (state->first && then_(*event)) {
+    Event* first = state->first.get();
+    state->first = nullptr;
+    if (!cooling_down(state->last_fired, now)) {
+      state->last_fired = now;
+      Action action(*this, *event, key->key->view());
+      std::string& text = action.text();
+      text += ",\"first_seq\":";
+      if (!first->append_json(environment_.seq_field, text)) text += "null";
+      text += ",\"first_ts\":";
+      if (!first->append_json(environment_.time_field, text)) text += "null";
+      fire(action, *event, arrival);
+    }
+    return;
+  }
+  if (first_(*event)) state->first = event.get();
+}
+
+AbsenceRule::AbsenceRule(const config::RuleConfig& config, RuleEnvironment& environment)
+    : Rule(config, environment),
+      deadlines_(environment.reactor.heap(), environment.reactor.heap().make<Ring<KeyState>>()),
+      timer_(environment.reactor.io(), environment.reactor.timers()) {}
+
+void AbsenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                           const runtime::Arrival& arrival) {
+  const std::int64_t deadline = steady_ns(arrival.steady) + config_.timeout.count();
+  {
+    auto* state = this->state<AbsenceState>(heap, key);
+    state->last = event.get();
+    state->deadline = deadline;
+    state->fired = false;
+  }
+  gc::Local<Ring<KeyState>> queue(heap, deadlines_.get());
+  Ring<KeyState>::push(heap, queue, deadline, key.get());
+  if (!timer_.armed()) arm();
+}
+
+void AbsenceRule::arm() {
+  if (deadlines_->empty()) return;
+  const auto due =
+      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadlines_->front_time()));
+  timer_.async_wait_until(due, [this](boost::system::error_code error) {
+    if (!error) expire();
+  });
+}
+
+void AbsenceRule::expire() {
+  // Nothing here allocates on the heap, so the raw pointers below stay valid throughout.
+  const auto now = std::chrono::steady_clock::now();
+  const std::int64_t now_ns = steady_ns(now);
+  Ring<KeyState>& queue = *deadlines_.get();
+  while (!queue.empty() && queue.front_time() <= now_ns) {
+    const std::int64_t deadline = queue.front_time();
+    KeyState* key = queue.front();
+    queue.pop_front();
+    auto* state = static_cast<AbsenceState*>((*key->rules.get())[slot_].get());
+    if (state == nullptr || state->deadline != deadline || state->fired) continue;  // stale
+    state->fired = true;
+    if (cooling_down(state->last_fired, now_ns)) continue;
+    state->last_fired = now_ns;
+    Action action(*this, *state->last.get(), key->key->view());
+    action.number("silent_seconds", std::chrono::duration<double>(config_.timeout).count());
+    fire(action, *state->last.get(), runtime::Arrival{now, 0});
+  }
+  arm();
+}
+
+}  // namespace lull::daemon

@@ -1,0 +1,126 @@
+// window_rules.cc: threshold, deviation and rate: rules over one numeric field or a count.
+#include <cmath>
+
+#include "daemon/rules/rule_kinds.h"
+
+namespace lull::daemon {
+namespace {
+
+// A running sum with Neumaier's compensation, so adding and removing millions of prices
+// does not drift; reset whenever the window empties.
+struct CompensatedSum {
+  void add(double x) {
+    const double t = sum + x;
+    compensation += std::fabs(sum) >= std::fabs(x) ? (sum - t) + x : (x - t) + sum;
+    sum = t;
+  }
+  double value() const { return sum + compensation; }
+  double sum = 0, compensation = 0;
+};
+
+struct ThresholdState : RuleState {
+  int side = 0;  // -1 below, 0 inside, 1 above
+  std::int64_t last_fired = kNever;
+};
+
+struct DeviationState : RuleState {
+  void trace(gc::Visitor& visitor) const { visitor.trace(window); }
+  gc::Member<Ring<Event>> window;
+  CompensatedSum sum;
+  std::int64_t last_fired = kNever;
+};
+
+struct RateState : RuleState {
+  void trace(gc::Visitor& visitor) const { visitor.trace(window); }
+  gc::Member<Ring<Event>> window;
+  bool reached = false;
+  std::int64_t last_fired = kNever;
+};
+
+// The ring of `state` (created on first use), held in a handle for push().
+template <class State>
+gc::Local<Ring<Event>> window_of(gc::Heap& heap, gc::Local<State>& state) {
+  if (!state->window) state->window = heap.make<Ring<Event>>();  // rhs first: a GC point
+  return gc::Local<Ring<Event>>(heap, state->window.get());
+}
+
+}  // namespace
+
+ThresholdRule::ThresholdRule(const config::RuleConfig& config, RuleEnvironment& environment)
+    : Rule(config, environment), field_(intern_or_throw(environment.names, config.field)) {}
+
+void ThresholdRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                             const runtime::Arrival& arrival) {
+  auto value = event->number(field_);
+  if (!value) return;
+  auto* state = this->state<ThresholdState>(heap, key);  // no allocation after this
+  const int side = config_.above && *value > *config_.above   ? 1
+                   : config_.below && *value < *config_.below ? -1
+                                                              : 0;
+  const bool crossed = side != 0 && side != state->side;
+  state->side = side;
+  if (!crossed || cooling_down(state->last_fired, event->time_ns())) return;
+  state->last_fired = event->time_ns();
+  Action action(*this, *event, key->key->view());
+  action.number(config_.field, *value)
+      .number(side > 0 ? "above" : "below", side > 0 ? *config_.above : *config_.below);
+  fire(action, *event, arrival);
+}
+
+DeviationRule::DeviationRule(const config::RuleConfig& config, RuleEnvironment& environment)
+    : Rule(config, environment), field_(intern_or_throw(environment.names, config.field)) {}
+
+void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                             const runtime::Arrival& arrival) {
+  auto value = event->number(field_);
+  if (!value) return;
+  const std::int64_t now = event->time_ns();
+  gc::Local<DeviationState> state(heap, this->state<DeviationState>(heap, key));
+  auto window = window_of(heap, state);
+
+  // Events whose time is before the window leave it and become garbage.
+  const std::int64_t oldest = now - config_.window.count();
+  while (!window->empty() && window->front_time() < oldest) {
+    state->sum.add(-*window->front()->number(field_));
+    window->pop_front();
+  }
+  if (window->empty()) state->sum = {};
+
+  if (window->size() >= config_.min_events) {
+    const double mean = state->sum.value() / window->size();
+    if (mean != 0 && std::fabs(*value - mean) / std::fabs(mean) > config_.threshold &&
+        !cooling_down(state->last_fired, now)) {
+      state->last_fired = now;
+      Action action(*this, *event, key->key->view());
+      action.number(config_.field, *value).number("mean", mean);
+      fire(action, *event, arrival);
+    }
+  }
+  Ring<Event>::push(heap, window, now, event.get());
+  state->sum.add(*value);
+}
+
+RateRule::RateRule(const config::RuleConfig& config, RuleEnvironment& environment)
+    : Rule(config, environment) {}
+
+void RateRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
+                        const runtime::Arrival& arrival) {
+  const std::int64_t now = event->time_ns();
+  gc::Local<RateState> state(heap, this->state<RateState>(heap, key));
+  auto window = window_of(heap, state);
+  const std::int64_t oldest = now - config_.window.count();
+  while (!window->empty() && window->front_time() < oldest) window->pop_front();
+  Ring<Event>::push(heap, window, now, event.get());
+
+  const bool reached = window->size() >= config_.count;
+  const bool fires = reached && !state->reached && !cooling_down(state->last_fired, now);
+  state->reached = reached;
+  if (!fires) return;
+  state->last_fired = now;
+  Action action(*this, *event, key->key->view());
+  action.integer("count", window->size())
+      .number("window_seconds", std::chrono::duration<double>(config_.window).count());
+  fire(action, *event, arrival);
+}
+
+}  // namespace lull::daemon
