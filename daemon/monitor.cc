@@ -4,14 +4,6 @@
 #include <spdlog/spdlog.h>
 
 namespace lull::daemon {
-namespace {
-
-std::int64_t steady_ns(std::chrono::steady_clock::time_point time) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
-}
-
-}  // namespace
-
 Monitor::Monitor(const config::Config& config, runtime::Reactor& reactor, FieldNames& names,
                  std::map<std::string, ActionSink*> sinks, prometheus::Registry& registry)
     : reactor_(reactor),
@@ -110,20 +102,21 @@ Monitor::Outcome Monitor::on_event(gc::Local<Event>& event, const runtime::Arriv
     KeyState* found;
     if (group.is_event_key) {
       found = KeyTable::find_or_insert(heap, table, event->key_view(), event->key.get(),
-                                       steady_ns(arrival.steady));
+                                       runtime::steady_ns(arrival.steady));
     } else {
       auto key = event->string(group.key_field);
       if (!key) continue;  // this event has no key for these rules
       // A copy: allocation may move the event's strings, and with them the view.
       const std::string copy(*key);
-      found = KeyTable::find_or_insert(heap, table, copy, nullptr, steady_ns(arrival.steady));
+      found =
+          KeyTable::find_or_insert(heap, table, copy, nullptr, runtime::steady_ns(arrival.steady));
     }
     if (found == nullptr) {
       outcome = Outcome::kKeyLimit;
       continue;
     }
     gc::Local<KeyState> key(heap, found);
-    key->last_seen_ns = steady_ns(arrival.steady);
+    key->last_seen_ns = runtime::steady_ns(arrival.steady);
     for (Rule* rule : matched_) rule->on_event(heap, key, event, arrival);
   }
   keys_gauge_.Set(static_cast<double>(keys()));
@@ -131,7 +124,8 @@ Monitor::Outcome Monitor::on_event(gc::Local<Event>& event, const runtime::Arriv
 }
 
 void Monitor::sweep() {
-  const std::int64_t cutoff = steady_ns(std::chrono::steady_clock::now()) - state_.key_ttl.count();
+  const std::int64_t cutoff =
+      runtime::steady_ns(std::chrono::steady_clock::now()) - state_.key_ttl.count();
   std::size_t expired = 0;
   for (auto& group : groups_) expired += group->table->erase_idle(cutoff, kSweepSlots);
   if (expired > 0) {

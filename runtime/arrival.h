@@ -8,6 +8,11 @@
 
 namespace lull::runtime {
 
+// A steady-clock time as nanoseconds, the unit lull keeps times in on the heap.
+inline std::int64_t steady_ns(std::chrono::steady_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+}
+
 struct Arrival {
   std::chrono::steady_clock::time_point steady;
   std::int64_t realtime_ns = 0;

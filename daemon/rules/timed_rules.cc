@@ -21,10 +21,6 @@ struct AbsenceState : RuleState {
   bool fired = false;                // this silence has been reported
 };
 
-std::int64_t steady_ns(std::chrono::steady_clock::time_point time) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
-}
-
 }  // namespace
 
 SequenceRule::SequenceRule(const config::RuleConfig& config, RuleEnvironment& environment)
@@ -64,7 +60,7 @@ AbsenceRule::AbsenceRule(const config::RuleConfig& config, RuleEnvironment& envi
 
 void AbsenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
                            const runtime::Arrival& arrival) {
-  const std::int64_t deadline = steady_ns(arrival.steady) + config_.timeout.count();
+  const std::int64_t deadline = runtime::steady_ns(arrival.steady) + config_.timeout.count();
   {
     auto* state = this->state<AbsenceState>(heap, key);
     state->last = event.get();
@@ -88,7 +84,7 @@ void AbsenceRule::arm() {
 void AbsenceRule::expire() {
   // Nothing here allocates on the heap, so the raw pointers below stay valid throughout.
   const auto now = std::chrono::steady_clock::now();
-  const std::int64_t now_ns = steady_ns(now);
+  const std::int64_t now_ns = runtime::steady_ns(now);
   Ring<KeyState>& queue = *deadlines_.get();
   while (!queue.empty() && queue.front_time() <= now_ns) {
     const std::int64_t deadline = queue.front_time();
