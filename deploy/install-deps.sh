@@ -10,7 +10,7 @@ packages=(
   # libraries
   libboost-dev libspdlog-dev libyaml-cpp-dev prometheus-cpp-dev libsimdjson-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd
+  libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd curl
 )
 
 missing=()
