@@ -22,6 +22,12 @@ Monitor::Monitor(const config::Config& config, runtime::Reactor& reactor, FieldN
                             "state.max_keys per key field.")
                       .Register(registry)
                       .Add({})),
+      events_gauge_(prometheus::BuildGauge()
+                        .Name("lull_state_events")
+                        .Help("Events held in rule windows (deviation, rate); each is live on "
+                              "the heap until it leaves its window or its key expires.")
+                        .Register(registry)
+                        .Add({})),
       keys_expired_(prometheus::BuildCounter()
                         .Name("lull_state_keys_expired_total")
                         .Help("Keys dropped with their state after state.key_ttl without an "
@@ -117,9 +123,12 @@ Monitor::Outcome Monitor::on_event(gc::Local<Event>& event, const runtime::Arriv
     }
     gc::Local<KeyState> key(heap, found);
     key->last_seen_ns = runtime::steady_ns(arrival.steady);
+    const std::int64_t held_before = key->events_held;
     for (Rule* rule : matched_) rule->on_event(heap, key, event, arrival);
+    events_held_ += key->events_held - held_before;
   }
   keys_gauge_.Set(static_cast<double>(keys()));
+  events_gauge_.Set(static_cast<double>(events_held_));
   return outcome;
 }
 
@@ -127,10 +136,15 @@ void Monitor::sweep() {
   const std::int64_t cutoff =
       runtime::steady_ns(std::chrono::steady_clock::now()) - state_.key_ttl.count();
   std::size_t expired = 0;
-  for (auto& group : groups_) expired += group->table->erase_idle(cutoff, kSweepSlots);
+  for (auto& group : groups_) {
+    auto erased = group->table->erase_idle(cutoff, kSweepSlots);
+    expired += erased.keys;
+    events_held_ -= erased.events_held;
+  }
   if (expired > 0) {
     keys_expired_.Increment(static_cast<double>(expired));
     keys_gauge_.Set(static_cast<double>(keys()));
+    events_gauge_.Set(static_cast<double>(events_held_));
   }
   sweep_timer_.async_wait_after(kSweepInterval, [this](boost::system::error_code error) {
     if (!error) sweep();

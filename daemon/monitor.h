@@ -50,6 +50,7 @@ class Monitor {
   // lull_action_latency_seconds{rule} and its windowed max: a scrape source.
   std::shared_ptr<runtime::DurationFamily> latency() const { return latency_; }
   std::size_t keys() const;
+  std::int64_t events_held() const { return events_held_; }  // in rule windows
 
  private:
   struct Group {
@@ -67,7 +68,9 @@ class Monitor {
   std::vector<std::unique_ptr<Group>> groups_;  // pointers: a Group holds a Persistent
   std::vector<Rule*> matched_;  // scratch: the rules of one group matching one event
   runtime::Timer sweep_timer_;
+  std::int64_t events_held_ = 0;
   prometheus::Gauge& keys_gauge_;
+  prometheus::Gauge& events_gauge_;
   prometheus::Counter& keys_expired_;
 };
 

@@ -59,14 +59,15 @@ void KeyTable::erase_at(std::size_t hole) {
   }
 }
 
-std::size_t KeyTable::erase_idle(std::int64_t cutoff_ns, std::size_t max_visits) {
-  std::size_t erased = 0;
+KeyTable::Erased KeyTable::erase_idle(std::int64_t cutoff_ns, std::size_t max_visits) {
+  Erased erased;
   const auto& slots = *slots_.get();
   for (std::size_t visit = 0; visit < max_visits && count_ > 0; ++visit) {
     KeyState* state = slots[cursor_].get();
     if (state != nullptr && state->last_seen_ns < cutoff_ns) {
+      erased.events_held += state->events_held;
       erase_at(cursor_);  // the entry shifted into cursor_ (if any) is looked at next
-      ++erased;
+      ++erased.keys;
       continue;
     }
     cursor_ = (cursor_ + 1) & mask();

@@ -35,6 +35,7 @@ class KeyState : public gc::GarbageCollected<KeyState> {
   gc::Member<gc::String> key;
   gc::Member<gc::Array<gc::Member<RuleState>>> rules;  // one slot per rule of the table
   std::int64_t last_seen_ns;                           // steady clock, for state.key_ttl
+  std::int64_t events_held = 0;  // events in this key's rule windows (lull_state_events)
 };
 
 class KeyTable : public gc::GarbageCollected<KeyTable> {
@@ -55,8 +56,12 @@ class KeyTable : public gc::GarbageCollected<KeyTable> {
                                   gc::String* key_string, std::int64_t now_ns);
 
   // Visits up to `max_visits` slots from where the last call stopped and drops the keys
-  // last seen before `cutoff_ns`. Returns how many were dropped. Never allocates.
-  std::size_t erase_idle(std::int64_t cutoff_ns, std::size_t max_visits);
+  // last seen before `cutoff_ns`. Never allocates.
+  struct Erased {
+    std::size_t keys = 0;
+    std::int64_t events_held = 0;  // what the dropped keys' windows held
+  };
+  Erased erase_idle(std::int64_t cutoff_ns, std::size_t max_visits);
 
   std::size_t size() const { return count_; }
   std::size_t capacity() const { return slots_ ? slots_->size() : 0; }

@@ -83,6 +83,7 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
   while (!window->empty() && window->front_time() < oldest) {
     state->sum.add(-*window->front()->number(field_));
     window->pop_front();
+    --key->events_held;
   }
   if (window->empty()) state->sum = {};
 
@@ -97,6 +98,7 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
     }
   }
   Ring<Event>::push(heap, window, now, event.get());
+  ++key->events_held;
   state->sum.add(*value);
 }
 
@@ -109,8 +111,12 @@ void RateRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Even
   gc::Local<RateState> state(heap, this->state<RateState>(heap, key));
   auto window = window_of(heap, state);
   const std::int64_t oldest = now - config_.window.count();
-  while (!window->empty() && window->front_time() < oldest) window->pop_front();
+  while (!window->empty() && window->front_time() < oldest) {
+    window->pop_front();
+    --key->events_held;
+  }
   Ring<Event>::push(heap, window, now, event.get());
+  ++key->events_held;
 
   const bool reached = window->size() >= config_.count;
   const bool fires = reached && !state->reached && !cooling_down(state->last_fired, now);

@@ -88,6 +88,7 @@ TEST_F(RulesTest, DeviationFiresOnAJumpOnceTheWindowHoldsMinEvents) {
       R"({"rule":"price-jump","key":"m1","seq":77,"ts":11000000000,"price":108,"mean":101.81818181818181})");
   tick("m1", 12, 106);  // mean 1228 / 12 = 102.33..: 0.0358, quiet
   EXPECT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(monitor_->events_held(), 13);
 }
 
 TEST_F(RulesTest, DeviationDoesNotFireAtExactlyTheThreshold) {
@@ -104,6 +105,7 @@ TEST_F(RulesTest, DeviationWindowExpiresByEventTime) {
   for (int i = 0; i < 10; ++i) tick("m1", i, 50);        // t = 0..9
   for (int i = 0; i < 10; ++i) tick("m1", 70 + i, 100);  // the 50s left the 60 s window
   EXPECT_EQ(sink_.lines.size(), 0u) << "a stale mean of 50 would have fired";
+  EXPECT_EQ(monitor_->events_held(), 10);
   // Exactly 60 s old stays: at t = 130 the window is [70, 130] (events at 70..79).
   tick("m1", 130, 100);
   tick("m1", 131, 120);
