@@ -7,8 +7,10 @@
 //   rate       fires when the window's count reaches `count` (again only after it fell back)
 //   absence    fires once when no matching event came for `timeout` after the last one
 //   sequence   fires when an event matching `then` follows one matching `first` within
-//              `within`; an event matching both completes a pending sequence first
-// Every kind honours the per-key cooldown (event time; absence: arrival time).
+//              `within`; an event matching both completes a pending sequence (and does not
+//              start a new one); a later `first` replaces a pending one
+// Every kind honours the per-key cooldown (event time; absence: arrival time); a firing the
+// cooldown suppressed is used up, not postponed. A deviation mean of 0 never fires.
 #pragma once
 
 #include "daemon/rules/ring.h"
