@@ -26,6 +26,10 @@ struct HeapStatistics {
   uint64_t hard_limit_collections = 0;
   uint64_t region_breaks = 0;  // hard-limit collections that broke a no-GC region
   uint64_t destructors_run = 0;
+  // Allocations that would have gone to the nursery but went to the old space because survival
+  // was high (Policy::pretenure_survival); bytes with headers, as allocated_bytes_total.
+  uint64_t pretenured_bytes = 0;
+  uint64_t pretenured_objects = 0;
   uint64_t pages_returned = 0;  // old-space pages given back to the OS
 };
 

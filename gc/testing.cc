@@ -28,6 +28,18 @@ void set_torture_for_testing(Heap& heap, bool on) {
   TestingAccess::collector(heap).set_torture(on);
 }
 
+void set_pretenuring_for_testing(Heap& heap, PretenureMode mode) {
+  using internal::PretenureOverride;
+  TestingAccess::collector(heap).set_pretenure_override(
+      mode == PretenureMode::kAlways  ? PretenureOverride::kAlways
+      : mode == PretenureMode::kNever ? PretenureOverride::kNever
+                                      : PretenureOverride::kAuto);
+}
+
+bool pretenuring_for_testing(Heap& heap) {
+  return TestingAccess::collector(heap).pretenuring();
+}
+
 StepResult collect_step_units_for_testing(Heap& heap, uint64_t units, GcContext context) {
   internal::Budget budget = internal::Budget::units(units);
   return TestingAccess::collector(heap).step(budget, context);

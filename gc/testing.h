@@ -16,6 +16,12 @@ std::vector<std::string> verify_heap_for_testing(Heap& heap);
 // Torture mode: every allocation runs a minor collection and a tiny major step; every barrier
 // slow path (always taken in torture) runs a little marking.
 void set_torture_for_testing(Heap& heap, bool on);
+// Pretenuring (gc/internal/pretenure.h) forced on for every young-eligible allocation, forced
+// off, or back to the policy's survival-driven decision (kAuto).
+enum class PretenureMode { kAuto, kAlways, kNever };
+void set_pretenuring_for_testing(Heap& heap, PretenureMode mode);
+// True while young-eligible allocation goes to the old space.
+bool pretenuring_for_testing(Heap& heap);
 // A major step bounded by work units instead of time (deterministic).
 StepResult collect_step_units_for_testing(Heap& heap, uint64_t units,
                                           GcContext context = GcContext::kIdle);

@@ -47,7 +47,8 @@ Collector::Collector(const Policy& policy, Nursery& nursery)
       marker_(nursery),
       sweeper_(old_, large_, releaser_),
       scavenger_(nursery, old_, remembered_, roots_),
-      schedule_(policy_) {
+      schedule_(policy_),
+      pretenuring_(policy_.pretenure_survival, nursery.capacity()) {
   LULL_GC_CHECK(tls_barrier.collector == nullptr, "at most one live Heap per thread");
   LULL_GC_CHECK(policy_.major_trigger_factor >= 1.0, "major_trigger_factor below 1");
   update_barrier_state();
@@ -83,6 +84,11 @@ void Collector::set_torture(bool on) {
   update_barrier_state();
 }
 
+void Collector::set_pretenure_override(PretenureOverride mode) {
+  pretenuring_.set_override(mode);
+  sync_pretenuring();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Allocation slow paths.
 
@@ -93,7 +99,8 @@ HeapObjectHeader* Collector::allocate_slow(size_t payload, bool young) {
   const size_t total = kHeaderSize + payload;
   if (total > kMaxSmallSlot) return allocate_large(payload);
   if (!young) return allocate_old(payload);
-  if (torture_) torture_work();
+  if (torture_) torture_work();  // may run a minor collection that switches pretenuring
+  if (!pretenuring_.young()) return allocate_pretenured(payload);
   if (HeapObjectHeader* h = nursery_.allocate_to_end(payload)) return h;
   // The nursery is full.
   if (in_region()) {
@@ -121,6 +128,15 @@ HeapObjectHeader* Collector::allocate_old(size_t payload) {
   HeapObjectHeader* h = old_.allocate(total);
   h->init(static_cast<uint32_t>(payload), epoch_, 0);  // allocate-black
   allocated_bytes_ += total;
+  return h;
+}
+
+// Young-eligible, pretenured: an ordinary old-space object (black at birth in every phase, so
+// it survives a cycle in progress; remembered by the barrier if it stores young pointers), its
+// destructor run by the sweeper or at teardown like every old object's.
+HeapObjectHeader* Collector::allocate_pretenured(size_t payload) {
+  HeapObjectHeader* h = allocate_old(payload);
+  if (pretenuring_.record_pretenured(kHeaderSize + payload)) sync_pretenuring();
   return h;
 }
 
@@ -198,6 +214,7 @@ bool Collector::minor(GcContext context) {
   const size_t slots = remembered_.size() + roots_.size();
   const MinorOutcome outcome = run_minor();
   schedule_.record_minor(used, outcome.bytes_promoted, slots, Clock::now() - start);
+  if (pretenuring_.record_minor(used, outcome.bytes_survived)) sync_pretenuring();
   emit(GcKind::kMinor, context, start, outcome.bytes_promoted, outcome.objects_promoted);
   expensive_verify(*this);
   return true;
@@ -340,6 +357,8 @@ HeapStatistics Collector::statistics() const {
   s.region_breaks = region_breaks_;
   s.destructors_run = sweeper_.destructors_run() + young_destructors_;
   s.pages_returned = sweeper_.pages_returned();
+  s.pretenured_bytes = pretenuring_.pretenured_bytes();
+  s.pretenured_objects = pretenuring_.pretenured_objects();
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include "gc/internal/nursery.h"
 #include "gc/internal/old_space.h"
 #include "gc/internal/os_memory.h"
+#include "gc/internal/pretenure.h"
 #include "gc/internal/remembered_set.h"
 #include "gc/internal/root_list.h"
 #include "gc/internal/scavenger.h"
@@ -37,6 +38,12 @@ namespace lull::gc::internal {
 // kSweeping: Sweeper::step (pages slot by slot, large blocks, chunked unmaps, page release).
 //   When done: live bytes after major = old + large bytes; the trigger is recomputed.
 // Minor collections may run in any phase: their copies are black.
+//
+// Allocation slow path for a young-eligible object: torture work; then, while pretenuring
+// (internal/pretenure.h), the old space (allocate-black, counted); else the nursery up to its
+// end; else, when full, the region / classic / overflow cases. Invariant kept by
+// sync_pretenuring(): the nursery's fast path is closed whenever pretenuring_.young() is false,
+// so no young-eligible allocation bypasses the decision.
 class Collector {
  public:
   static constexpr size_t kSmallMinorBytes = 16 * 1024;
@@ -65,6 +72,8 @@ class Collector {
   bool disabled() const { return disabled_; }
   void set_torture(bool on);
   bool torture() const { return torture_; }
+  void set_pretenure_override(PretenureOverride mode);
+  bool pretenuring() const { return !pretenuring_.young(); }
   void set_observer(GcObserver* observer) { observer_ = observer; }
 
   MajorPhase phase() const { return phase_; }
@@ -88,6 +97,8 @@ class Collector {
   friend struct lull::gc::internal::TestingAccess;
 
   HeapObjectHeader* allocate_old(size_t payload);
+  HeapObjectHeader* allocate_pretenured(size_t payload);
+  void sync_pretenuring() { nursery_.set_pretenuring(!pretenuring_.young()); }
   HeapObjectHeader* allocate_large(size_t payload);
   void enforce_hard_limit(size_t extra_bytes);
   void classic_work();
@@ -111,6 +122,7 @@ class Collector {
   Sweeper sweeper_;
   Scavenger scavenger_;
   Schedule schedule_;
+  Pretenuring pretenuring_;
   GcObserver* observer_ = nullptr;
   MajorPhase phase_ = MajorPhase::kIdle;
   uint8_t epoch_ = 1;

@@ -1,8 +1,10 @@
 // nursery.h: the young generation, one contiguous mapping with a bump pointer.
-// Allocation fast path: load top and limit, one compare, store top, two header stores. The
-// limit is normally the end; it equals top (forcing every allocation onto the slow path) in
-// torture mode and while a collection runs. Young objects with destructors (opt-in relocatable
-// types only) are listed in finalizable_ so a minor collection can run exactly those that died.
+// Allocation fast path (its whole budget): load top and limit, one compare, store top, two header
+// stores. Every mode switch lives in the limit, never in a second test: the limit is normally
+// the end; it equals top (forcing every allocation onto the slow path) in torture mode, while a
+// collection runs, and while young allocation is pretenured (internal/pretenure.h). Young objects
+// with destructors (opt-in relocatable types only) are listed in finalizable_ so a minor collection
+// can run exactly those that died.
 #pragma once
 
 #include <cstddef>
@@ -31,7 +33,7 @@ class Nursery {
     header->init(static_cast<uint32_t>(payload), 0, 0);
     return header;
   }
-  // Slow-path allocation up to the real end (ignores a torture or closed limit).
+  // Slow-path allocation up to the real end (ignores a torture, closed or pretenuring limit).
   HeapObjectHeader* allocate_to_end(size_t payload);
 
   bool contains(const void* p) const {
@@ -60,7 +62,12 @@ class Nursery {
     refresh_limit();
   }
   bool closed() const { return closed_; }
-  void refresh_limit() { limit_ = (torture_ || closed_) ? top_ : end_; }
+  // While pretenuring, the fast path fails and the slow path allocates in the old space.
+  void set_pretenuring(bool on) {
+    pretenuring_ = on;
+    refresh_limit();
+  }
+  void refresh_limit() { limit_ = (torture_ || closed_ || pretenuring_) ? top_ : end_; }
 
  private:
   char* top_ = nullptr;  // hot fields first
@@ -70,6 +77,7 @@ class Nursery {
   size_t capacity_ = 0;
   bool torture_ = false;
   bool closed_ = false;
+  bool pretenuring_ = false;
   std::vector<HeapObjectHeader*> finalizable_;
 };
 

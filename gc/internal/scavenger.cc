@@ -19,6 +19,7 @@ void* Scavenger::evacuate(void* payload) {
   from->set_forward(to->payload());
   worklist_.push_back(to);
   outcome_.bytes_promoted += OldSpace::slot_size_for(total);
+  outcome_.bytes_survived += total;
   ++outcome_.objects_promoted;
   return to->payload();
 }

@@ -19,6 +19,7 @@ namespace lull::gc::internal {
 
 struct MinorOutcome {
   uint64_t bytes_promoted = 0;  // old-space slot bytes
+  uint64_t bytes_survived = 0;  // nursery bytes of the survivors (headers included)
   uint64_t objects_promoted = 0;
   uint64_t destructors_run = 0;
 };

@@ -6,6 +6,8 @@
 // with a shadow model: every reachable object has the payload and the references the model
 // says, sharing included, the verifier finds nothing, no reachable object was destroyed, none
 // twice; once a cycle completes, exactly the objects dead at its start have been destroyed.
+// Pretenuring: by default survival-driven (the threshold varies by seed: off, low enough to
+// switch back and forth within a program, the default); variants force it on and off.
 // Soak by hand: LULL_GC_FUZZ_SEED=<n> LULL_GC_FUZZ_PROGRAMS=<n> gc_tests --gtest_filter='Diff*'
 #include <gtest/gtest.h>
 
@@ -94,8 +96,10 @@ uint64_t env_or(const char* name, uint64_t fallback) {
 
 class Program {
  public:
-  Program(uint64_t seed, bool torture) : rng_(seed), heap_(policy_for(seed)) {
+  Program(uint64_t seed, bool torture, testing::PretenureMode pretenure)
+      : rng_(seed), heap_(policy_for(seed)) {
     if (torture) testing::set_torture_for_testing(heap_, true);
+    testing::set_pretenuring_for_testing(heap_, pretenure);
   }
 
   void run(int ops) {
@@ -120,6 +124,7 @@ class Program {
     p.mode = (seed % 4 == 3) ? GcMode::kClassic : GcMode::kExplicit;
     p.classic_step_budget = std::chrono::microseconds(5);
     p.empty_page_cache_bytes = (seed % 2) ? 0 : 128 * 1024;
+    p.pretenure_survival = (seed % 5 == 0) ? 0.0 : (seed % 5 == 1) ? 0.3 : 0.9;
     return p;
   }
 
@@ -505,16 +510,22 @@ class Program {
   std::vector<uint64_t> pending_;
 };
 
-void run_programs(bool torture, uint64_t default_programs, int ops) {
+using testing::PretenureMode;
+
+void run_programs(bool torture, uint64_t default_programs, int ops,
+                  PretenureMode pretenure = PretenureMode::kAuto) {
   const uint64_t seed = env_or("LULL_GC_FUZZ_SEED", 20261125);
   const uint64_t programs = env_or("LULL_GC_FUZZ_PROGRAMS", default_programs);
   for (uint64_t i = 0; i < programs; ++i) {
     const uint64_t program_seed = seed + i * 7919;
+    const char* mode = pretenure == PretenureMode::kAlways  ? " (pretenuring on)"
+                       : pretenure == PretenureMode::kNever ? " (pretenuring off)"
+                                                            : "";
     SCOPED_TRACE("program seed " + std::to_string(program_seed) + (torture ? " (torture)" : "") +
-                 "; rerun alone: LULL_GC_FUZZ_SEED=" + std::to_string(program_seed) +
+                 mode + "; rerun alone: LULL_GC_FUZZ_SEED=" + std::to_string(program_seed) +
                  " LULL_GC_FUZZ_PROGRAMS=1");
     fuzz_destroyed().clear();
-    auto program = std::make_unique<Program>(program_seed, torture);
+    auto program = std::make_unique<Program>(program_seed, torture, pretenure);
     program->run(ops);
     if (::testing::Test::HasFailure()) return;
     const std::vector<uint64_t> ids = program->with_destructor();
@@ -529,6 +540,18 @@ TEST(DifferentialTest, RandomProgramsMatchTheModel) {
 
 TEST(DifferentialTest, RandomProgramsMatchTheModelInTortureMode) {
   run_programs(/*torture=*/true, /*default_programs=*/300, /*ops=*/150);
+}
+
+TEST(DifferentialTest, RandomProgramsMatchTheModelWithPretenuringForcedOn) {
+  run_programs(/*torture=*/false, /*default_programs=*/500, /*ops=*/200, PretenureMode::kAlways);
+}
+
+TEST(DifferentialTest, RandomProgramsMatchTheModelWithPretenuringForcedOff) {
+  run_programs(/*torture=*/false, /*default_programs=*/500, /*ops=*/200, PretenureMode::kNever);
+}
+
+TEST(DifferentialTest, RandomProgramsMatchTheModelInTortureModeWithPretenuringForcedOn) {
+  run_programs(/*torture=*/true, /*default_programs=*/150, /*ops=*/150, PretenureMode::kAlways);
 }
 
 }  // namespace
