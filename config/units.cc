@@ -42,17 +42,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string quoted(std::string_view text) {
-  // Not `"\"" + std::string(text)`: g++ 12 -O2 reports a false -Wrestrict for that (GCC bug
-  // 105329).
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -211,6 +200,17 @@ std::string format_exact(std::uint64_t value, const std::array<Unit, N>& units) 
 }
 
 }  // namespace
+
+std::string quoted(std::string_view text) {
+  // Not `"\"" + std::string(text)`: g++ 12 -O2 reports a false -Wrestrict for that (GCC bug
+  // 105329).
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  out += text;
+  out += '"';
+  return out;
+}
 
 Parsed<Duration> parse_duration(std::string_view text) {
   Parsed<Duration> result;

@@ -56,5 +56,7 @@ std::string format_size(std::uint64_t bytes);
 
 // Shortest text that reads back as the same double: "1.82", "0.25", "10".
 std::string format_number(double value);
+// `text` in double quotes, as error messages show values.
+std::string quoted(std::string_view text);
 
 }  // namespace lull::config

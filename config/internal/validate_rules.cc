@@ -22,15 +22,6 @@ bool is_name(std::string_view name) {
   return true;
 }
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
-
 // The keys of one rule or action item (`item` is "rules[2]" or "actions.sink").
 struct Item {
   const DecodeContext& ctx;

@@ -23,6 +23,7 @@
 #include "daemon/event_builder.h"
 #include "daemon/monitor.h"
 #include "gc/testing.h"
+#include "tests/daemon/recording_sink.h"
 
 namespace lull::daemon {
 namespace {
@@ -30,18 +31,7 @@ namespace {
 using namespace std::chrono_literals;
 using Op = config::FieldMatch::Op;
 
-class RecordingSink : public ActionSink {
- public:
-  void start() override {}
-  void emit(std::string_view json, const runtime::Arrival&, runtime::DurationMetric) override {
-    lines.emplace_back(json);
-  }
-  void stop(std::chrono::milliseconds) override {}
-  const std::string& name() const override { return name_; }
-
-  std::vector<std::string> lines;
-  std::string name_ = "sink";
-};
+using testing::RecordingSink;
 
 std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   const char* text = std::getenv(name);

@@ -6,24 +6,14 @@
 #include "daemon/event_builder.h"
 #include "daemon/monitor.h"
 #include "gc/testing.h"
+#include "tests/daemon/recording_sink.h"
 
 namespace lull::daemon {
 namespace {
 
 using namespace std::chrono_literals;
 
-class RecordingSink : public ActionSink {
- public:
-  void start() override {}
-  void emit(std::string_view json, const runtime::Arrival&, runtime::DurationMetric) override {
-    lines.emplace_back(json);
-  }
-  void stop(std::chrono::milliseconds) override {}
-  const std::string& name() const override { return name_; }
-
-  std::vector<std::string> lines;
-  std::string name_ = "sink";
-};
+using testing::RecordingSink;
 
 config::FieldMatch equals(std::string field, std::string value) {
   return {std::move(field), config::FieldMatch::Op::kEquals, {std::move(value)}, 0};
