@@ -130,14 +130,26 @@ TEST(Reactor, GcWorkYieldsToAReadySocketWithinOneQuantum) {
   std::atomic<std::uint64_t> quanta_at_send{0};
   std::uint64_t quanta_at_handler = 0;
   std::array<char, 64> buffer;
+  bool served = false;
   socket.async_receive(asio::buffer(buffer), [&](boost::system::error_code, std::size_t) {
+    served = true;
     quanta_at_handler = reactor.counters().idle_quanta.load();
     reactor.stop();
   });
 
+  // A reactor that never serves the socket fails the test instead of hanging it.
+  asio::steady_timer guard(reactor.io());
+  guard.expires_after(10s);
+  guard.async_wait([&](boost::system::error_code error) {
+    if (!error) reactor.stop();
+  });
   std::thread sender([&] {
     // Wait until the reactor is busy with GC in its lull, then make the socket readable.
-    while (reactor.counters().idle_quanta.load() < 5) std::this_thread::yield();
+    const auto give_up = std::chrono::steady_clock::now() + 5s;
+    while (reactor.counters().idle_quanta.load() < 5 &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::yield();
+    }
     asio::io_context io;
     asio::ip::udp::socket out(io, asio::ip::udp::v4());
     out.send_to(asio::buffer("x", 1), {asio::ip::make_address("127.0.0.1"), port});
@@ -146,6 +158,8 @@ TEST(Reactor, GcWorkYieldsToAReadySocketWithinOneQuantum) {
   });
   reactor.run();
   sender.join();
+  ASSERT_TRUE(served) << "the ready socket was not served within 10 s";
+  ASSERT_GE(quanta_at_send.load(), 5u) << "the datagram came before the reactor was busy with GC";
   EXPECT_NE(reactor.heap().phase(), gc::MajorPhase::kIdle) << "the cycle should not be over yet";
   EXPECT_LE(quanta_at_handler, quanta_at_send.load() + 1)
       << "the handler waited for more than the quantum in progress";
