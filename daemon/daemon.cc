@@ -20,27 +20,26 @@ Daemon::Daemon(const config::Config& config)
       monitor_(make_monitor()),
       ingest_(config_.events, reactor_.heap(), names_, monitor_.get(), metrics_),
       signals_(reactor_.io(), SIGINT, SIGTERM, SIGHUP) {
+  auto text = [](const auto& endpoint) {
+    return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  };
   for (const auto& input : config_.inputs) {
     auto counters = metrics_.input(input.name);
     if (input.type == config::InputType::kTcp) {
       tcp_inputs_.push_back(std::make_unique<TcpInput>(reactor_.io(), input, ingest_, counters));
       spdlog::info("input {}: listening on tcp {}", input.name,
-                   tcp_inputs_.back()->local_endpoint().address().to_string() + ":" +
-                       std::to_string(tcp_inputs_.back()->local_endpoint().port()));
+                   text(tcp_inputs_.back()->local_endpoint()));
     } else {
       udp_inputs_.push_back(std::make_unique<UdpInput>(reactor_.io(), input, ingest_, counters));
       spdlog::info("input {}: listening on udp {}", input.name,
-                   udp_inputs_.back()->local_endpoint().address().to_string() + ":" +
-                       std::to_string(udp_inputs_.back()->local_endpoint().port()));
+                   text(udp_inputs_.back()->local_endpoint()));
     }
   }
   if (config_.metrics.enabled) {
     metrics_server_ = std::make_unique<MetricsServer>(
         config_.metrics.listen, MetricsServer::Sources{registry_, gc_metrics_, monitor_->latency(),
                                                        std::make_shared<ProcessMetrics>()});
-    auto endpoint = metrics_server_->local_endpoint();
-    spdlog::info("metrics on http://{}:{}/metrics", endpoint.address().to_string(),
-                 endpoint.port());
+    spdlog::info("metrics on http://{}/metrics", text(metrics_server_->local_endpoint()));
   }
 }
 

@@ -159,6 +159,10 @@ class TicksTest : public ::testing::Test {
           << "datagrams lost";
     }
   }
+  double events_counted() {
+    return metric("lull_events_total", R"(input="tcp")") +
+           metric("lull_events_total", R"(input="udp")");
+  }
   double metric(const std::string& name, const std::string& labels) {
     auto page = http_get(metrics_port_, "/metrics");
     return page ? metric_value(page->body, name, labels).value_or(-1) : -1;
@@ -176,13 +180,7 @@ TEST_F(TicksTest, FiresExactlyTheExpectedActionsWithTheirFields) {
   auto expected = ReferenceModel().feed(ticks);
   ASSERT_GT(expected.size(), 30u);
   send(ticks);
-  ASSERT_TRUE(eventually(
-      [&] {
-        return metric("lull_events_total", R"(input="tcp")") +
-                   metric("lull_events_total", R"(input="udp")") ==
-               4000;
-      },
-      10s))
+  ASSERT_TRUE(eventually([&] { return events_counted() == 4000; }, 10s))
       << "events lost on the way in";
   ASSERT_TRUE(eventually([&] { return sink_->count() >= expected.size(); }, 10s));
   std::this_thread::sleep_for(100ms);  // anything extra would arrive by now
@@ -216,13 +214,7 @@ TEST_F(TicksTest, QueuesWhileTheSinkIsDownAndCountsDropsBeyondTheBound) {
   auto warm = make_ticks(200, 10, 1'000'000, 1, kBaseTs, 2);
   ASSERT_TRUE(model.feed(warm).empty());
   send(warm);
-  ASSERT_TRUE(eventually(
-      [&] {
-        return metric("lull_events_total", R"(input="tcp")") +
-                   metric("lull_events_total", R"(input="udp")") ==
-               200;
-      },
-      10s));
+  ASSERT_TRUE(eventually([&] { return events_counted() == 200; }, 10s));
 
   sink_->stop();
   std::this_thread::sleep_for(300ms);  // lulld sees the connection close
