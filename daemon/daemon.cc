@@ -19,12 +19,14 @@ Daemon::Daemon(const config::Config& config)
       metrics_(*registry_),
       monitor_(make_monitor()),
       ingest_(config_.events, reactor_.heap(), names_, monitor_.get(), metrics_),
+      notifier_(reactor_, [this] { return status_line(); }),
       signals_(reactor_.io(), SIGINT, SIGTERM, SIGHUP) {
   auto text = [](const auto& endpoint) {
     return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   };
   for (const auto& input : config_.inputs) {
     auto counters = metrics_.input(input.name);
+    input_events_.push_back(&counters.events);
     if (input.type == config::InputType::kTcp) {
       tcp_inputs_.push_back(std::make_unique<TcpInput>(reactor_.io(), input, ingest_, counters));
       spdlog::info("input {}: listening on tcp {}", input.name,
@@ -61,6 +63,7 @@ int Daemon::run() {
   monitor_->start();
   if (metrics_server_) metrics_server_->start();
   wait_for_signals();
+  notifier_.ready();
   spdlog::info("lulld {} running", kVersion);
   reactor_.run();
   if (metrics_server_) metrics_server_->stop();
@@ -82,6 +85,7 @@ void Daemon::wait_for_signals() {
 
 void Daemon::shut_down(int signal_number) {
   spdlog::info("{}: closing inputs", strsignal(signal_number));
+  notifier_.stopping();
   // Each input's stop() drains what its sockets already received, so events read are not
   // lost; the drains are bounded by the kernel's socket buffers. The sinks then flush for
   // at most kSinkFlushBound; afterwards no work is left and the reactor runs dry.
@@ -91,6 +95,23 @@ void Daemon::shut_down(int signal_number) {
   // The reactor runs on until every sink has written its queue or given up.
   for (auto& sink : sinks_) sink->stop(kSinkFlushBound);
   signals_.cancel();
+}
+
+std::string Daemon::status_line() {
+  double events = 0;
+  for (const auto* counter : input_events_) events += counter->Value();
+  const auto now = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(now - last_status_time_).count();
+  const double rate = seconds > 0 ? (events - last_status_events_) / seconds : 0;
+  last_status_events_ = events;
+  last_status_time_ = now;
+  const gc::HeapStatistics heap = reactor_.heap().statistics();
+  constexpr double kMiB = 1024.0 * 1024.0;
+  return fmt::format(
+      "{:.0f} events/s, {} keys; heap {:.0f} MiB; {} major cycles, the last left "
+      "{:.0f} MiB live",
+      rate, monitor_->keys(), heap.committed_bytes / kMiB, heap.major_cycles,
+      heap.live_bytes_after_last_major / kMiB);
 }
 
 }  // namespace lull::daemon

@@ -1,7 +1,8 @@
 // daemon.h: one running lulld: the reactor, its inputs, the metrics endpoint, and signals.
 // Construction binds every socket (so a taken port fails before anything runs); run()
-// serves until SIGINT or SIGTERM, then drains the inputs, lets the sinks write what is
-// queued (for at most kSinkFlushBound) and returns the exit status.
+// tells systemd READY=1 and serves until SIGINT or SIGTERM, then sends STOPPING=1, drains
+// the inputs, lets the sinks write what is queued (for at most kSinkFlushBound) and returns
+// the exit status.
 #pragma once
 
 #include <memory>
@@ -16,6 +17,7 @@
 #include "daemon/ingest.h"
 #include "daemon/metrics_server.h"
 #include "daemon/monitor.h"
+#include "daemon/service_notifier.h"
 #include "daemon/tcp_input.h"
 #include "daemon/udp_input.h"
 #include "runtime/gc_metrics.h"
@@ -36,6 +38,7 @@ class Daemon {
   std::unique_ptr<Monitor> make_monitor();  // builds the sinks, then the monitor
   void wait_for_signals();
   void shut_down(int signal_number);
+  std::string status_line();  // for `systemctl status`
 
   config::Config config_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -49,6 +52,10 @@ class Daemon {
   std::vector<std::unique_ptr<TcpInput>> tcp_inputs_;
   std::vector<std::unique_ptr<UdpInput>> udp_inputs_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::vector<prometheus::Counter*> input_events_;  // every input's lull_events_total
+  ServiceNotifier notifier_;
+  double last_status_events_ = 0;
+  std::chrono::steady_clock::time_point last_status_time_ = std::chrono::steady_clock::now();
   boost::asio::signal_set signals_;
 };
 

@@ -9,8 +9,11 @@ packages=(
   cmake ninja-build g++ pkg-config clang-format
   # libraries
   libboost-dev libspdlog-dev libyaml-cpp-dev prometheus-cpp-dev libsimdjson-dev
+  libsystemd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd curl
+  # deploy checks: systemd-analyze, and dpkg-deb/dpkg-shlibdeps for the CPack .deb
+  systemd dpkg-dev file
 )
 
 missing=()
