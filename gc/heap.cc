@@ -69,6 +69,9 @@ HeapStatistics Heap::statistics() const {
 const Policy& Heap::policy() const {
   return collector_->policy();
 }
+void Heap::retune(const Policy& policy) {
+  collector_->retune(policy);
+}
 void Heap::set_observer(GcObserver* observer) {
   collector_->set_observer(observer);
 }

@@ -98,6 +98,12 @@ class Heap {
   bool in_no_gc_scope() const;
   HeapStatistics statistics() const;
   const Policy& policy() const;
+  // Reload: takes the knobs of `policy` that a running heap can change (the major trigger's
+  // factor and minimum, the hard limit, the classic step budget, the empty-page cache); the
+  // nursery size, the mode and pretenuring keep the values the heap was built with. A hard
+  // limit below committed_bytes would collect at the next allocation that grows the heap:
+  // callers refuse one (runtime::Reactor::retune does).
+  void retune(const Policy& policy);
 
   void set_observer(GcObserver* observer);  // null: none
 

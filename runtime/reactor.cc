@@ -40,12 +40,13 @@ Reactor::~Reactor() {
 }
 
 void Reactor::set_budgets(const config::GcConfig& gc) {
-  gc_.quantum = gc.quantum;
-  gc_.nursery_fill = gc.nursery_fill;
-  gc_.max_pacing_share = gc.max_pacing_share;
-  gc_.busy_poll = gc.busy_poll;
-  gc_.soft_limit = gc.soft_limit;
-  pacer_ = Pacer(gc.max_pacing_share, gc.quantum * kPacingBurstQuanta);
+  const config::GcMode mode = gc_.mode;
+  const std::size_t nursery = gc_.nursery;
+  gc_ = gc;
+  gc_.mode = mode;
+  gc_.nursery = nursery;
+  heap_->retune(policy_for(gc_));
+  pacer_ = Pacer(gc_.max_pacing_share, gc_.quantum * kPacingBurstQuanta);
 }
 
 void Reactor::run() {

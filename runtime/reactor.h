@@ -77,8 +77,10 @@ class Reactor {
   const ReactorCounters& counters() const { return counters_; }
   const config::GcConfig& gc_config() const { return gc_; }
 
-  // Reload: the budgets that can change on a running heap (quantum, fill, pacing share,
-  // busy poll). Nursery size, mode and limits need a restart.
+  // Reload: every gc: setting but two takes effect from the next loop turn (quantum, fill,
+  // pacing share, busy poll, soft and hard limits, major trigger). The mode and the nursery
+  // size keep the values the reactor was built with: they would need a new heap. The caller
+  // refuses a hard limit below the heap's committed bytes (gc::Heap::retune).
   void set_budgets(const config::GcConfig& gc);
 
   // Test hook: the deadline of every GC quantum started, in order (kept only when enabled).

@@ -148,6 +148,16 @@ HeapObjectHeader* Collector::allocate_large(size_t payload) {
   return h;
 }
 
+void Collector::retune(const Policy& policy) {
+  LULL_GC_CHECK(policy.major_trigger_factor >= 1.0, "major_trigger_factor below 1");
+  // schedule_ reads policy_ by reference, so the new trigger counts from the next check.
+  policy_.major_trigger_factor = policy.major_trigger_factor;
+  policy_.min_major_trigger_bytes = policy.min_major_trigger_bytes;
+  policy_.hard_limit_bytes = policy.hard_limit_bytes;
+  policy_.classic_step_budget = policy.classic_step_budget;
+  policy_.empty_page_cache_bytes = policy.empty_page_cache_bytes;
+}
+
 void Collector::enforce_hard_limit(size_t extra_bytes) {
   const size_t limit = policy_.hard_limit_bytes;
   if (limit == 0 || in_gc_ || committed_bytes() + extra_bytes <= limit) return;

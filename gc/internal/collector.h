@@ -90,6 +90,7 @@ class Collector {
   const Schedule& schedule() const { return schedule_; }
   HeapStatistics statistics() const;
   const Policy& policy() const { return policy_; }
+  void retune(const Policy& policy);  // Heap::retune
   RootList& roots() { return roots_; }
 
  private:

@@ -73,5 +73,23 @@ TEST_F(HeapAllocationTest, ObserverSeesOneEventPerCollection) {
   heap.set_observer(nullptr);
 }
 
+TEST_F(HeapAllocationTest, RetuneChangesTheTriggerAndLimitButNotTheNurseryOrMode) {
+  Local<Array<std::uint64_t>> held(heap, heap.make_array<std::uint64_t>(64 * 1024));  // 512 KiB
+  ASSERT_FALSE(heap.major_work_pending());  // below small_policy's minimum trigger
+
+  Policy retuned = heap.policy();
+  retuned.min_major_trigger_bytes = 64 * 1024;
+  retuned.hard_limit_bytes = 64u << 20;
+  retuned.nursery_bytes = 8u << 20;  // not a knob a running heap takes
+  retuned.mode = GcMode::kClassic;   // nor this
+  heap.retune(retuned);
+
+  EXPECT_TRUE(heap.major_work_pending());
+  EXPECT_EQ(heap.policy().hard_limit_bytes, 64u << 20);
+  EXPECT_EQ(heap.nursery_capacity_bytes(), small_policy().nursery_bytes);
+  EXPECT_EQ(heap.policy().nursery_bytes, small_policy().nursery_bytes);
+  EXPECT_EQ(heap.policy().mode, small_policy().mode);
+}
+
 }  // namespace
 }  // namespace lull::gc::test

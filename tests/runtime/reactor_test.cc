@@ -271,6 +271,23 @@ TEST(Reactor, OffModeNeverCollects) {
   EXPECT_EQ(reactor.counters().idle_quanta.load(), 0u);
 }
 
+TEST(Reactor, SetBudgetsRetunesTheLoopAndHeapButKeepsModeAndNursery) {
+  Reactor reactor(small_heap(config::GcMode::kIdle));
+  config::GcConfig retuned = small_heap(config::GcMode::kClassic);
+  retuned.nursery = 8 * config::kMiB;
+  retuned.quantum = std::chrono::microseconds(20);
+  retuned.hard_limit = 512 * config::kMiB;
+  retuned.min_trigger = 4 * config::kMiB;
+  reactor.set_budgets(retuned);
+
+  EXPECT_EQ(reactor.gc_config().quantum, std::chrono::microseconds(20));
+  EXPECT_EQ(reactor.heap().policy().hard_limit_bytes, 512 * config::kMiB);
+  EXPECT_EQ(reactor.heap().policy().min_major_trigger_bytes, 4 * config::kMiB);
+  EXPECT_EQ(reactor.gc_config().mode, config::GcMode::kIdle);
+  EXPECT_EQ(reactor.gc_config().nursery, 256 * config::kKiB);
+  EXPECT_EQ(reactor.heap().nursery_capacity_bytes(), 256 * config::kKiB);
+}
+
 TEST(Reactor, BlocksInsteadOfSpinningWhenThereIsNothingToDo) {
   Reactor reactor(small_heap(config::GcMode::kIdle));
   asio::steady_timer timer(reactor.io());
