@@ -1,0 +1,131 @@
+// action_sink.cc: see action_sink.h.
+#include "bench/ticks/action_sink.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "bench/ticks/loopback.h"
+#include "bench/ticks/tick_stream.h"
+
+namespace lull::bench {
+namespace {
+
+std::int64_t realtime_ns() {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+}
+
+// The integer after `"name":` in a JSON line, or nullopt. lulld writes the fields in a fixed
+// order without spaces; this accepts any order and a space after the colon.
+std::optional<std::int64_t> field(std::string_view line, std::string_view quoted_name) {
+  const auto at = line.find(quoted_name);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::size_t i = at + quoted_name.size();
+  while (i < line.size() && (line[i] == ' ' || line[i] == ':')) ++i;
+  bool negative = i < line.size() && line[i] == '-';
+  if (negative) ++i;
+  if (i >= line.size() || line[i] < '0' || line[i] > '9') return std::nullopt;
+  std::int64_t value = 0;
+  for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i)
+    value = value * 10 + (line[i] - '0');
+  return negative ? -value : value;
+}
+
+}  // namespace
+
+ActionSink::ActionSink(const TicksOptions& options, SharedRun& run)
+    : run_(run),
+      warmup_ns_(static_cast<std::int64_t>(options.warmup_s * 1e9)),
+      rate_(options.rate),
+      listen_fd_(listen_on(options.sink.host, options.sink.port)) {
+  if (listen_fd_ < 0) {
+    std::fprintf(stderr, "lull-ticks: cannot listen on %s:%u for actions: %s\n",
+                 options.sink.host.c_str(), options.sink.port, std::strerror(errno));
+  }
+  result_.received.assign(run.total + 1, 0);
+}
+
+ActionSink::~ActionSink() {
+  if (listen_fd_ >= 0) close(listen_fd_);
+}
+
+void ActionSink::on_line(const char* begin, const char* end, std::int64_t now) {
+  const std::string_view line(begin, static_cast<std::size_t>(end - begin));
+  if (line.empty()) return;
+  const auto seq = field(line, "\"seq\"");
+  const auto ts = field(line, "\"ts\"");
+  const std::int64_t t0_ns = run_.t0_ns.load(std::memory_order_acquire);
+  if (!seq || !ts || *seq <= 0 || static_cast<std::uint64_t>(*seq) > run_.total || t0_ns == 0) {
+    ++result_.unknown_seq;
+    return;
+  }
+  if (*ts != scheduled_ts(t0_ns, rate_, static_cast<std::uint64_t>(*seq))) ++result_.ts_mismatch;
+  auto& count = result_.received[static_cast<std::size_t>(*seq)];
+  if (count < 255) ++count;
+  const std::int64_t latency = now - *ts;
+  (*ts >= t0_ns + warmup_ns_ ? result_.scored : result_.warmup).record(latency);
+  {
+    std::lock_guard lock(run_.sink_mutex);
+    run_.sink_interval.latency.record(latency);
+    ++run_.sink_interval.actions;
+  }
+  run_.actions_received.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ActionSink::serve() {
+  std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+  std::vector<std::string> partial{std::string()};  // an unfinished line per connection
+  char buffer[65536];
+  while (!run_.stop.load(std::memory_order_relaxed)) {
+    if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+    if (fds[0].revents & POLLIN) {
+      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd >= 0) {
+        fds.push_back({fd, POLLIN, 0});
+        partial.emplace_back();
+        ++result_.connections;
+        run_.sink_connected = true;
+      }
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+      const std::int64_t now = realtime_ns();  // one clock read a read(): lines in it came together
+      if (got <= 0) {
+        close(fds[i].fd);
+        fds.erase(fds.begin() + static_cast<long>(i));
+        partial.erase(partial.begin() + static_cast<long>(i));
+        run_.sink_connected = fds.size() > 1;
+        --i;
+        continue;
+      }
+      std::string& rest = partial[i];
+      const char* start = buffer;
+      const char* end = buffer + got;
+      for (const char* newline; (newline = static_cast<const char*>(std::memchr(
+                                     start, '\n', static_cast<std::size_t>(end - start))));
+           start = newline + 1) {
+        if (rest.empty()) {
+          on_line(start, newline, now);
+        } else {
+          rest.append(start, newline);
+          on_line(rest.data(), rest.data() + rest.size(), now);
+          rest.clear();
+        }
+      }
+      rest.append(start, end);
+    }
+  }
+  for (std::size_t i = 1; i < fds.size(); ++i) close(fds[i].fd);
+}
+
+}  // namespace lull::bench

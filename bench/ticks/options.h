@@ -1,0 +1,46 @@
+// options.h: lull-ticks' command line: the workload's scale knobs (ticks-workload.md), the
+// rule's parameters that the expected set is computed with, the addresses, and the reports.
+// Every address must be on the loopback network: this tool sends nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace lull::bench {
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+struct TicksOptions {
+  // The load: open-loop, a fixed schedule of `rate` events/s for warmup + duration seconds.
+  double rate = 50'000;
+  int keys = 10'000;
+  double warmup_s = 60;  // actions are checked but not scored until this many seconds in
+  double duration_s = 180;
+  std::uint64_t seed = 1;
+  double jump_fraction = 0.005;  // share of events whose price jumps 10 % off the key's base
+  bool udp = false;
+  int batch_max = 64;  // most events in one write (TCP) or datagram (UDP)
+  // The rule, as lulld is configured (deploy/ticks.yaml's price-jump).
+  double window_s = 60;
+  int min_events = 10;
+  double threshold = 0.05;
+  // Where events go, where the sink listens, where lulld's metrics are (port 0: none).
+  Endpoint events{"127.0.0.1", 7400};
+  Endpoint sink{"127.0.0.1", 7500};
+  Endpoint metrics{"127.0.0.1", 0};
+  double connect_timeout_s = 30;  // for lulld's connection to the sink, before sending
+  double drain_timeout_s = 10;    // after the last event, for the last expected actions
+  // Reports: per-second CSV, the latency distribution of the scored phase, a summary.
+  std::string csv_path, percentiles_path, summary_path;
+  bool progress = true;
+};
+
+// Parses argv; prints the usage or the error and returns nullopt when the tool should exit
+// (`exit_code` says with what).
+std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code);
+
+}  // namespace lull::bench
