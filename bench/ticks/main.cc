@@ -12,11 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "bench/ticks/action_sink.h"
 #include "bench/ticks/interval_report.h"
 #include "bench/ticks/loopback.h"
 #include "bench/ticks/options.h"
 #include "bench/ticks/price_jump_model.h"
+#include "bench/ticks/scoring_sink.h"
 #include "bench/ticks/sender.h"
 #include "bench/ticks/summary.h"
 
@@ -52,7 +52,7 @@ int run(const TicksOptions& options) {
   const auto total =
       static_cast<std::uint64_t>(options.rate * (options.warmup_s + options.duration_s));
   SharedRun shared(total);
-  ActionSink sink(options, shared);
+  ScoringSink sink(options, shared);
   if (!sink.ok()) return 2;
   std::thread sink_thread([&] { sink.serve(); });
   auto stop_sink = [&] {

@@ -18,6 +18,7 @@ Drives lulld with the ticks workload (open-loop) and scores its price-jump actio
   --warmup S           seconds not scored (60)   --duration S      scored seconds (180)
   --seed N             (1)                       --jump-fraction F share of jumps (0.005)
   --transport tcp|udp  (tcp)                     --batch N         events a write/datagram (64)
+  --send-interval-us U at most one write per U us (0: each time an event is due)
   --window S           the rule's window (60)    --min-events N    (10)
   --threshold F        (0.05)
   --events HOST:PORT   lulld's input (127.0.0.1:7400)
@@ -91,6 +92,7 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
          return value == "udp" || value == "tcp";
        }},
       {"--batch", integer(o.batch_max, 1, 10'000)},
+      {"--send-interval-us", number(o.send_interval_us, 0, 1e6)},
       {"--window", number(o.window_s, 0.001, 86'400)},
       {"--min-events", integer(o.min_events, 1, 1e9)},
       {"--threshold", number(o.threshold, 0, 100)},

@@ -23,7 +23,8 @@ struct TicksOptions {
   std::uint64_t seed = 1;
   double jump_fraction = 0.005;  // share of events whose price jumps 10 % off the key's base
   bool udp = false;
-  int batch_max = 64;  // most events in one write (TCP) or datagram (UDP)
+  int batch_max = 64;           // most events in one write (TCP) or datagram (UDP)
+  double send_interval_us = 0;  // at most one write per interval (0: whenever one is due)
   // The rule, as lulld is configured (deploy/ticks.yaml's price-jump).
   double window_s = 60;
   int min_events = 10;

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "bench/ticks/action_sink.h"
 #include "bench/ticks/interval_report.h"
 #include "bench/ticks/options.h"
+#include "bench/ticks/scoring_sink.h"
 #include "bench/ticks/shared_run.h"
 
 namespace lull::bench {

@@ -1,4 +1,4 @@
-// action_sink.h: the scoring sink: a TCP server that lulld connects to (and reconnects to);
+// scoring_sink.h: the scoring sink: a TCP server that lulld connects to (and reconnects to);
 // every action line is scored by now(CLOCK_REALTIME) - ts and checked against the verdict the
 // sender recorded for its seq. Runs on its own thread until run.stop.
 #pragma once
@@ -21,11 +21,11 @@ struct SinkResult {
   std::uint64_t connections = 0;
 };
 
-class ActionSink {
+class ScoringSink {
  public:
   // Listens at once (before lulld starts connecting); `ok()` says whether it could.
-  ActionSink(const TicksOptions& options, SharedRun& run);
-  ~ActionSink();
+  ScoringSink(const TicksOptions& options, SharedRun& run);
+  ~ScoringSink();
   bool ok() const { return listen_fd_ >= 0; }
 
   // The thread's body: accept, read, score; returns when run.stop is set.

@@ -1,5 +1,5 @@
-// action_sink.cc: see action_sink.h.
-#include "bench/ticks/action_sink.h"
+// scoring_sink.cc: see scoring_sink.h.
+#include "bench/ticks/scoring_sink.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -42,7 +42,7 @@ std::optional<std::int64_t> field(std::string_view line, std::string_view quoted
 
 }  // namespace
 
-ActionSink::ActionSink(const TicksOptions& options, SharedRun& run)
+ScoringSink::ScoringSink(const TicksOptions& options, SharedRun& run)
     : run_(run),
       warmup_ns_(static_cast<std::int64_t>(options.warmup_s * 1e9)),
       rate_(options.rate),
@@ -54,11 +54,11 @@ ActionSink::ActionSink(const TicksOptions& options, SharedRun& run)
   result_.received.assign(run.total + 1, 0);
 }
 
-ActionSink::~ActionSink() {
+ScoringSink::~ScoringSink() {
   if (listen_fd_ >= 0) close(listen_fd_);
 }
 
-void ActionSink::on_line(const char* begin, const char* end, std::int64_t now) {
+void ScoringSink::on_line(const char* begin, const char* end, std::int64_t now) {
   const std::string_view line(begin, static_cast<std::size_t>(end - begin));
   if (line.empty()) return;
   const auto seq = field(line, "\"seq\"");
@@ -81,7 +81,7 @@ void ActionSink::on_line(const char* begin, const char* end, std::int64_t now) {
   run_.actions_received.fetch_add(1, std::memory_order_relaxed);
 }
 
-void ActionSink::serve() {
+void ScoringSink::serve() {
   std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
   std::vector<std::string> partial{std::string()};  // an unfinished line per connection
   char buffer[65536];

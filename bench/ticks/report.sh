@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# report.sh: the table of a ticks run (summary.csv from run.sh): per mode the median of each
+# figure over the repeats, with min-max when there are several, in the units of RESULTS.md.
+# Usage: bench/ticks/report.sh DIR/summary.csv
+set -euo pipefail
+awk -F, '
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+  mode = $col["mode"]
+  if (!(mode in runs)) order[++modes] = mode
+  n = ++runs[mode]
+  for (name in col) value[mode, name, n] = $col[name]
+}
+function median(mode, name,   n, i, j, v, t) {
+  n = runs[mode]
+  for (i = 1; i <= n; i++) v[i] = value[mode, name, i] + 0
+  for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+  lo = v[1]; hi = v[n]
+  return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function cell(mode, name, scale, format,   m) {
+  m = median(mode, name)
+  if (runs[mode] == 1) return sprintf(format, m / scale)
+  return sprintf(format " (" format "-" format ")", m / scale, lo / scale, hi / scale)
+}
+function total(mode, name,   i, s) { s = 0; for (i = 1; i <= runs[mode]; i++) s += value[mode, name, i]; return s }
+END {
+  print "| mode | runs | events/s | missing / extra | p50 us | p99 us | p99.9 us | p99.99 us | max us | longest mark / sweep step us | longest minor us | peak RSS MiB | peak live MiB |"
+  print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for (k = 1; k <= modes; k++) {
+    m = order[k]
+    printf "| %s | %d | %s | %d / %d | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s |\n", m, runs[m],
+      cell(m, "events_per_s", 1, "%.0f"), total(m, "missing"), total(m, "extra") + total(m, "duplicate"),
+      cell(m, "latency_p50_us", 1, "%.0f"), cell(m, "latency_p99_us", 1, "%.0f"),
+      cell(m, "latency_p999_us", 1, "%.0f"), cell(m, "latency_p9999_us", 1, "%.0f"),
+      cell(m, "latency_max_us", 1, "%.0f"), cell(m, "gc_mark_max_us", 1, "%.0f"),
+      cell(m, "gc_sweep_max_us", 1, "%.0f"), cell(m, "gc_minor_max_us", 1, "%.0f"),
+      cell(m, "rss_peak_bytes", 1048576, "%.0f"), cell(m, "heap_live_peak_bytes", 1048576, "%.0f")
+  }
+}' "$1"
