@@ -10,8 +10,9 @@
 
 namespace lull::daemon {
 
-Daemon::Daemon(const config::Config& config)
+Daemon::Daemon(const config::Config& config, ConfigSource source)
     : config_(config),
+      source_(std::move(source)),
       registry_(std::make_shared<prometheus::Registry>()),
       gc_metrics_(
           std::make_shared<runtime::GcMetrics>(config_.gc, config_.metrics.window, *registry_)),
@@ -75,7 +76,7 @@ void Daemon::wait_for_signals() {
   signals_.async_wait([this](boost::system::error_code error, int signal_number) {
     if (error) return;
     if (signal_number == SIGHUP) {
-      spdlog::warn("SIGHUP: configuration reload is not implemented yet; ignoring it");
+      reload();
       wait_for_signals();
       return;
     }

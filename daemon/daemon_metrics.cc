@@ -25,7 +25,20 @@ DaemonMetrics::DaemonMetrics(prometheus::Registry& registry)
                                .Name("lull_input_connections_refused_total")
                                .Help("TCP connections closed at once because the input had "
                                      "max_connections open.")
-                               .Register(registry)) {
+                               .Register(registry)),
+      reload_successful_(prometheus::BuildGauge()
+                             .Name("lull_config_last_reload_successful")
+                             .Help("1 if the last configuration load (start-up or SIGHUP) "
+                                   "succeeded, 0 if the file was rejected and the previous "
+                                   "configuration is still in force.")
+                             .Register(registry)
+                             .Add({})),
+      reload_success_time_(prometheus::BuildGauge()
+                               .Name("lull_config_last_reload_success_timestamp_seconds")
+                               .Help("Unix time of the last configuration load that succeeded.")
+                               .Register(registry)
+                               .Add({})) {
+  config_loaded(true);  // the daemon is built from a configuration that loaded
   for (auto reason : kAllRejectReasons) {
     rejected_[static_cast<std::size_t>(reason)] =
         &rejected_family_.Add({{"reason", std::string(to_string(reason))}});
@@ -36,6 +49,11 @@ DaemonMetrics::DaemonMetrics(prometheus::Registry& registry)
       .Register(registry)
       .Add({{"version", std::string(kVersion)}})
       .Set(1);
+}
+
+void DaemonMetrics::config_loaded(bool successful) {
+  reload_successful_.Set(successful ? 1 : 0);
+  if (successful) reload_success_time_.SetToCurrentTime();
 }
 
 DaemonMetrics::Input DaemonMetrics::input(const std::string& name) {

@@ -31,12 +31,18 @@ class DaemonMetrics {
     return *rejected_[static_cast<std::size_t>(reason)];
   }
 
+  // The outcome of the last configuration load (start-up or SIGHUP), named as Prometheus
+  // names its own: 1 or 0, and the Unix time of the last load that succeeded.
+  void config_loaded(bool successful);
+
  private:
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Family<prometheus::Counter>& rejected_family_;
   prometheus::Family<prometheus::Gauge>& connections_;
   prometheus::Family<prometheus::Counter>& connections_refused_;
   std::array<prometheus::Counter*, std::size(kAllRejectReasons)> rejected_{};
+  prometheus::Gauge& reload_successful_;
+  prometheus::Gauge& reload_success_time_;
 };
 
 }  // namespace lull::daemon

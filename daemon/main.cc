@@ -56,7 +56,7 @@ int run(const daemon::CommandLine& command_line) {
   }
   daemon::setup_logging(*level);
   try {
-    daemon::Daemon lulld(*loaded.config);
+    daemon::Daemon lulld(*loaded.config, {command_line.config_path, command_line.log_level});
     return lulld.run();
   } catch (const std::exception& error) {
     spdlog::critical("cannot start: {}", error.what());

@@ -1,6 +1,8 @@
 // monitor.cc: grouping rules by key field, the per-event path, the idle-key sweep.
 #include "daemon/monitor.h"
 
+#include <numeric>
+
 #include <spdlog/spdlog.h>
 
 namespace lull::daemon {
@@ -33,47 +35,21 @@ Monitor::Monitor(const config::Config& config, runtime::Reactor& reactor, FieldN
                         .Help("Keys dropped with their state after state.key_ttl without an "
                               "event.")
                         .Register(registry)
-                        .Add({})) {
-  auto& fired = prometheus::BuildCounter()
-                    .Name("lull_rule_fired_total")
-                    .Help("Times each rule fired (each firing is one action).")
-                    .Register(registry);
-  const FieldId seq = intern_or_throw(names, "seq");
-  const FieldId time = intern_or_throw(names, config.events.time_field);
-  gc::Heap& heap = reactor.heap();
-  for (const auto& rule_config : config.rules) {
-    if (!rule_config.enabled) continue;
-    const std::string& key_name =
-        rule_config.key.empty() ? config.events.key_field : rule_config.key;
-    const FieldId key_field = intern_or_throw(names, key_name);
-    auto found = std::find_if(groups_.begin(), groups_.end(),
-                              [&](const auto& g) { return g->key_field == key_field; });
-    if (found == groups_.end()) {
-      groups_.push_back(
-          std::make_unique<Group>(Group{key_field, key_name == config.events.key_field, {}, {}}));
-      found = std::prev(groups_.end());
-    }
-    Group* group = found->get();
-    RuleEnvironment environment{reactor,
-                                names,
-                                *sinks.at(rule_config.action),
-                                latency_->add({{"rule", rule_config.name}}),
-                                fired.Add({{"rule", rule_config.name}}),
-                                seq,
-                                time};
-    group->rules.push_back(make_rule(rule_config, environment));
-    group->rules.back()->set_slot(group->rules.size() - 1);
-  }
-  for (auto& group : groups_) {
-    gc::Local<KeyTable> table(heap, heap.make<KeyTable>(state_.max_keys, group->rules.size()));
-    KeyTable::initialize(heap, table);
-    group->table = gc::Persistent<KeyTable>(heap, table.get());
-  }
+                        .Add({})),
+      fired_(prometheus::BuildCounter()
+                 .Name("lull_rule_fired_total")
+                 .Help("Times each rule fired (each firing is one action).")
+                 .Register(registry)),
+      names_(names),
+      seq_field_(intern_or_throw(names, "seq")),
+      time_field_(intern_or_throw(names, config.events.time_field)) {
+  install(config, sinks);
 }
 
 Monitor::~Monitor() = default;
 
 void Monitor::start() {
+  started_ = true;
   for (auto& group : groups_) {
     for (auto& rule : group->rules) rule->start();
   }
@@ -81,10 +57,122 @@ void Monitor::start() {
 }
 
 void Monitor::stop() {
+  started_ = false;
   sweep_timer_.cancel();
   for (auto& group : groups_) {
     for (auto& rule : group->rules) rule->stop();
   }
+}
+
+Monitor::Changes Monitor::reload(const config::Config& config,
+                                 const std::map<std::string, ActionSink*>& sinks) {
+  state_.key_ttl = config.state.key_ttl;  // max_keys sized the tables: it stays
+  return install(config, sinks);
+}
+
+Monitor::Changes Monitor::install(const config::Config& config,
+                                  const std::map<std::string, ActionSink*>& sinks) {
+  gc::Heap& heap = reactor_.heap();
+  Changes changes;
+  std::vector<std::unique_ptr<Group>> old_groups = std::move(groups_);
+  groups_.clear();
+  // Per new group: its key field's old group (or null), and each new slot's old slot.
+  std::vector<Group*> old_group_of;
+  std::vector<std::vector<std::size_t>> from_old;
+  std::vector<Rule*> added;
+
+  for (const auto& rule_config : config.rules) {
+    if (!rule_config.enabled) continue;
+    const std::string& key_name =
+        rule_config.key.empty() ? config.events.key_field : rule_config.key;
+    const FieldId key_field = intern_or_throw(names_, key_name);
+    auto found = std::find_if(groups_.begin(), groups_.end(),
+                              [&](const auto& g) { return g->key_field == key_field; });
+    if (found == groups_.end()) {
+      groups_.push_back(
+          std::make_unique<Group>(Group{key_field, key_name == config.events.key_field, {}, {}}));
+      found = std::prev(groups_.end());
+      auto old = std::find_if(old_groups.begin(), old_groups.end(),
+                              [&](const auto& g) { return g->key_field == key_field; });
+      old_group_of.push_back(old == old_groups.end() ? nullptr : old->get());
+      from_old.emplace_back();
+    }
+    const std::size_t index = static_cast<std::size_t>(found - groups_.begin());
+    Group& group = **found;
+    ActionSink& sink = *sinks.at(rule_config.action);
+
+    // A rule whose settings did not change keeps its object, timers and per-key state.
+    std::unique_ptr<Rule> rule;
+    std::size_t old_slot = KeyTable::kNoSlot;
+    if (Group* old = old_group_of[index]) {
+      for (std::size_t slot = 0; slot < old->rules.size(); ++slot) {
+        if (old->rules[slot] && old->rules[slot]->config() == rule_config) {
+          rule = std::move(old->rules[slot]);
+          old_slot = slot;
+          break;
+        }
+      }
+    }
+    if (rule) {
+      rule->rebind(sink);
+      ++changes.kept;
+    } else {
+      rule = make_rule(
+          rule_config,
+          RuleEnvironment{reactor_, names_, &sink, latency_->add({{"rule", rule_config.name}}),
+                          fired_.Add({{"rule", rule_config.name}}), seq_field_, time_field_});
+      added.push_back(rule.get());
+    }
+    rule->set_slot(group.rules.size());
+    group.rules.push_back(std::move(rule));
+    from_old[index].push_back(old_slot);
+  }
+
+  for (std::size_t index = 0; index < groups_.size(); ++index) {
+    Group& group = *groups_[index];
+    if (Group* old = old_group_of[index]) {
+      // The key field's table carries over; its per-key arrays follow the new slots.
+      group.table = old->table;
+      old->table.reset();
+      std::vector<std::size_t> identity(old->rules.size());
+      std::iota(identity.begin(), identity.end(), 0);
+      if (from_old[index] != identity) {
+        gc::Local<KeyTable> table(heap, group.table.get());
+        KeyTable::remap_rules(heap, table, from_old[index],
+                              [&](std::size_t slot, const RuleState& state, KeyState& key) {
+                                const std::int64_t held = old->rules[slot]->events_held(state);
+                                key.events_held -= held;
+                                events_held_ -= held;
+                              });
+      }
+      continue;
+    }
+    gc::Local<KeyTable> table(heap, heap.make<KeyTable>(state_.max_keys, group.rules.size()));
+    KeyTable::initialize(heap, table);
+    group.table = gc::Persistent<KeyTable>(heap, table.get());
+  }
+
+  // What is left of the old groups: rules that changed or went, tables no rule uses.
+  auto retired = std::make_shared<std::vector<std::unique_ptr<Rule>>>();
+  for (auto& old : old_groups) {
+    if (old->table) events_held_ -= old->table->events_held();
+    for (auto& rule : old->rules) {
+      if (!rule) continue;
+      if (started_) rule->stop();
+      retired->push_back(std::move(rule));
+      ++changes.removed;
+    }
+  }
+  // A stopped rule's cancelled timer still has its handler queued, which reads the Timer:
+  // the rule is destroyed by a handler queued after it.
+  if (!retired->empty()) boost::asio::post(reactor_.io(), [retired] {});
+  changes.added = added.size();
+  if (started_) {
+    for (Rule* rule : added) rule->start();
+  }
+  keys_gauge_.Set(static_cast<double>(keys()));
+  events_gauge_.Set(static_cast<double>(events_held_));
+  return changes;
 }
 
 std::size_t Monitor::keys() const {

@@ -47,6 +47,17 @@ class Monitor {
   void start();
   void stop();
 
+  // Reload: the rules of `config` replace the current ones. A rule whose settings are all
+  // unchanged (name, kind, match, key field, action name, ...) keeps its object, its timers and
+  // every key's state; it fires into the sink now named by its action. Other rules start
+  // empty; rules that went stop, and their state becomes garbage. A key field no rule uses any
+  // more loses its table. state.key_ttl takes effect; state.max_keys sized the tables and stays.
+  // Costs one pass over each table whose rule list changed (KeyTable::remap_rules).
+  struct Changes {
+    std::size_t kept = 0, added = 0, removed = 0;
+  };
+  Changes reload(const config::Config& config, const std::map<std::string, ActionSink*>& sinks);
+
   // lull_action_latency_seconds{rule} and its windowed max: a scrape source.
   std::shared_ptr<runtime::DurationFamily> latency() const { return latency_; }
   std::size_t keys() const;
@@ -60,6 +71,8 @@ class Monitor {
     std::vector<std::unique_ptr<Rule>> rules;
   };
 
+  // Builds the groups of `config`, carrying over what reload() promises to keep.
+  Changes install(const config::Config& config, const std::map<std::string, ActionSink*>& sinks);
   void sweep();
 
   runtime::Reactor& reactor_;
@@ -72,6 +85,11 @@ class Monitor {
   prometheus::Gauge& keys_gauge_;
   prometheus::Gauge& events_gauge_;
   prometheus::Counter& keys_expired_;
+  prometheus::Family<prometheus::Counter>& fired_;
+  FieldNames& names_;
+  FieldId seq_field_;
+  FieldId time_field_;
+  bool started_ = false;
 };
 
 }  // namespace lull::daemon

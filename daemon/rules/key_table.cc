@@ -75,4 +75,37 @@ KeyTable::Erased KeyTable::erase_idle(std::int64_t cutoff_ns, std::size_t max_vi
   return erased;
 }
 
+void KeyTable::remap_rules(gc::Heap& heap, gc::Local<KeyTable>& self,
+                           const std::vector<std::size_t>& from_old, const DroppedState& dropped) {
+  const std::size_t old_count = self->rule_count_;
+  self->rule_count_ = from_old.size();
+  std::vector<bool> kept;
+  for (std::size_t slot = 0; slot < self->capacity(); ++slot) {
+    KeyState* found = (*self->slots_.get())[slot].get();
+    if (found == nullptr) continue;
+    gc::Local<KeyState> key(heap, found);
+    auto* fresh = heap.make_array<gc::Member<RuleState>>(from_old.size());
+    // After the allocation: `key` and the table are reloaded through their handles.
+    auto& old_states = *key->rules.get();
+    kept.assign(old_count, false);
+    for (std::size_t i = 0; i < from_old.size(); ++i) {
+      if (from_old[i] == kNoSlot) continue;
+      (*fresh)[i] = old_states[from_old[i]].get();
+      kept[from_old[i]] = true;
+    }
+    for (std::size_t old_slot = 0; old_slot < old_count; ++old_slot) {
+      if (!kept[old_slot] && old_states[old_slot]) dropped(old_slot, *old_states[old_slot], *key);
+    }
+    key->rules = fresh;
+  }
+}
+
+std::int64_t KeyTable::events_held() const {
+  std::int64_t held = 0;
+  for (std::size_t slot = 0; slot < capacity(); ++slot) {
+    if (const KeyState* key = (*slots_.get())[slot].get()) held += key->events_held;
+  }
+  return held;
+}
+
 }  // namespace lull::daemon

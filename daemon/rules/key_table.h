@@ -8,7 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <string_view>
+#include <vector>
 
 #include "gc/array.h"
 #include "gc/garbage_collected.h"
@@ -62,6 +65,17 @@ class KeyTable : public gc::GarbageCollected<KeyTable> {
     std::int64_t events_held = 0;  // what the dropped keys' windows held
   };
   Erased erase_idle(std::int64_t cutoff_ns, std::size_t max_visits);
+
+  // Reload: gives every key a rule-state array for a new list of from_old.size() rules, where
+  // new slot i takes the state of old slot from_old[i] (kNoSlot: it starts empty). Each state
+  // left behind is shown to `dropped(old_slot, state, key)` before it becomes garbage. One
+  // allocation per key (a GC point in classic mode); O(capacity).
+  static constexpr std::size_t kNoSlot = std::numeric_limits<std::size_t>::max();
+  using DroppedState = std::function<void(std::size_t, const RuleState&, KeyState&)>;
+  static void remap_rules(gc::Heap& heap, gc::Local<KeyTable>& self,
+                          const std::vector<std::size_t>& from_old, const DroppedState& dropped);
+  // The sum of every key's events_held; O(capacity).
+  std::int64_t events_held() const;
 
   std::size_t size() const { return count_; }
   std::size_t capacity() const { return slots_ ? slots_->size() : 0; }

@@ -75,7 +75,7 @@ void Rule::fire(Action& action, const Event& event, const runtime::Arrival& arri
   }
   text.push_back('}');
   environment_.fired.Increment();
-  environment_.sink.emit(text, arrival, environment_.latency);
+  environment_.sink->emit(text, arrival, environment_.latency);
 }
 
 std::unique_ptr<Rule> make_rule(const config::RuleConfig& config, RuleEnvironment environment) {

@@ -35,7 +35,7 @@ namespace lull::daemon {
 struct RuleEnvironment {
   runtime::Reactor& reactor;
   FieldNames& names;
-  ActionSink& sink;
+  ActionSink* sink;  // never null; a reload may point it at a new sink (Rule::rebind)
   runtime::DurationMetric latency;  // lull_action_latency_seconds{rule}
   prometheus::Counter& fired;       // lull_rule_fired_total{rule}
   FieldId seq_field;
@@ -62,6 +62,13 @@ class Rule {
   // Timer-driven rules start their timers here.
   virtual void start() {}
   virtual void stop() {}
+
+  // Reload: this rule, kept with its state, fires into `sink` from now on.
+  void rebind(ActionSink& sink) { environment_.sink = &sink; }
+  ActionSink& sink() const { return *environment_.sink; }
+  // How many events `state` (one this rule made) holds in its window: a reload that drops the
+  // state takes them off KeyState::events_held.
+  virtual std::int64_t events_held(const RuleState& /*state*/) const { return 0; }
 
   // Builds one action line; fire() sends it.
   class Action {

@@ -102,6 +102,11 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
   state->sum.add(*value);
 }
 
+std::int64_t DeviationRule::events_held(const RuleState& state) const {
+  const auto& window = static_cast<const DeviationState&>(state).window;
+  return window ? static_cast<std::int64_t>(window->size()) : 0;
+}
+
 RateRule::RateRule(const config::RuleConfig& config, RuleEnvironment& environment)
     : Rule(config, environment) {}
 
@@ -127,6 +132,11 @@ void RateRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Even
   action.integer("count", window->size())
       .number("window_seconds", std::chrono::duration<double>(config_.window).count());
   fire(action, *event, arrival);
+}
+
+std::int64_t RateRule::events_held(const RuleState& state) const {
+  const auto& window = static_cast<const RateState&>(state).window;
+  return window ? static_cast<std::int64_t>(window->size()) : 0;
 }
 
 }  // namespace lull::daemon

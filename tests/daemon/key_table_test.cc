@@ -74,5 +74,45 @@ TEST_F(KeyTableTest, EraseIdleDropsExactlyTheIdleKeysAndKeepsTheRestFindable) {
   EXPECT_TRUE(gc::testing::verify_heap_for_testing(heap_).empty());
 }
 
+// A rule state that says which key and old slot it belongs to.
+struct TaggedState : RuleState {
+  TaggedState(int key, int slot) : key(key), slot(slot) {}
+  int key, slot;
+};
+
+TEST_F(KeyTableTest, RemapRulesMovesKeptStatesToTheirNewSlotsAndReportsTheRest) {
+  constexpr int kKeys = 300;
+  for (int i = 0; i < kKeys; ++i) {
+    gc::Local<KeyState> state(heap_, insert("k" + std::to_string(i), 0));
+    for (int slot = 0; slot < 2; ++slot) {
+      auto* tagged = heap_.make<TaggedState>(i, slot);
+      (*state->rules.get())[slot] = tagged;
+    }
+  }
+  // Two rules now: the old slot 1 first, then a new one; the old slot 0 is gone.
+  std::map<int, int> dropped;  // key -> the old slot reported
+  gc::Local<KeyTable> table(heap_, table_.get());
+  KeyTable::remap_rules(heap_, table, {1, KeyTable::kNoSlot},
+                        [&](std::size_t slot, const RuleState& state, KeyState&) {
+                          const auto& tagged = static_cast<const TaggedState&>(state);
+                          EXPECT_EQ(tagged.slot, static_cast<int>(slot));
+                          dropped[tagged.key] = tagged.slot;
+                        });
+  heap_.collect();  // the dropped states are garbage now; the kept ones must survive
+  EXPECT_EQ(dropped.size(), static_cast<std::size_t>(kKeys));
+  for (int i = 0; i < kKeys; ++i) {
+    KeyState* state = table_->find("k" + std::to_string(i));
+    ASSERT_NE(state, nullptr);
+    ASSERT_EQ(state->rules->size(), 2u);
+    auto* kept = static_cast<TaggedState*>((*state->rules.get())[0].get());
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->key, i);
+    EXPECT_EQ(kept->slot, 1);
+    EXPECT_EQ((*state->rules.get())[1].get(), nullptr);
+    EXPECT_EQ(dropped[i], 0);
+  }
+  EXPECT_TRUE(gc::testing::verify_heap_for_testing(heap_).empty());
+}
+
 }  // namespace
 }  // namespace lull::daemon

@@ -112,7 +112,7 @@ class NotifyTest : public ::testing::Test {
   std::unique_ptr<Subprocess> lulld_;
 };
 
-TEST_F(NotifyTest, ReadyWithStatusThenWatchdogAtHalfTheIntervalThenStopping) {
+TEST_F(NotifyTest, ReadyStatusWatchdogAtHalfTheIntervalReloadingAndStopping) {
   start_under_systemd();
   auto ready = notify_.receive_until("READY=1", 10s);
   ASSERT_FALSE(ready.empty()) << lulld_->errors();
@@ -143,6 +143,13 @@ TEST_F(NotifyTest, ReadyWithStatusThenWatchdogAtHalfTheIntervalThenStopping) {
   EXPECT_GT(median, 150ms);
   EXPECT_LT(median, 300ms);
   EXPECT_GE(statuses, 1);  // the status line is refreshed every second
+
+  // SIGHUP: RELOADING=1 with the monotonic time systemd 253+ wants, then READY=1 again.
+  lulld_->signal(SIGHUP);
+  auto reloading = notify_.receive_until("RELOADING=1", 5s);
+  ASSERT_FALSE(reloading.empty());
+  EXPECT_TRUE(has(reloading.back().text, "MONOTONIC_USEC=")) << reloading.back().text;
+  EXPECT_FALSE(notify_.receive_until("READY=1", 5s).empty());
 
   lulld_->signal(SIGTERM);
   EXPECT_FALSE(notify_.receive_until("STOPPING=1", 5s).empty());

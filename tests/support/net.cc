@@ -54,21 +54,32 @@ std::uint16_t free_port_outside_ephemeral_range() {
   return 0;
 }
 
-bool tcp_send(std::uint16_t port, const std::string& bytes) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+TcpClient::TcpClient(std::uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
   auto address = loopback(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return false;
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd_);
+    fd_ = -1;
   }
+}
+
+TcpClient::~TcpClient() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool TcpClient::send(const std::string& bytes) {
+  if (fd_ < 0) return false;
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
+    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
     sent += static_cast<std::size_t>(n);
   }
-  close(fd);
-  return sent == bytes.size();
+  return true;
+}
+
+bool tcp_send(std::uint16_t port, const std::string& bytes) {
+  TcpClient client(port);
+  return client.connected() && client.send(bytes);
 }
 
 bool udp_send(std::uint16_t port, const std::vector<std::string>& datagrams) {

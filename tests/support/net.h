@@ -17,6 +17,21 @@ std::uint16_t free_port();
 // range can connect to itself (TCP simultaneous open) and then hold the port.
 std::uint16_t free_port_outside_ephemeral_range();
 
+// One TCP connection to 127.0.0.1:port, kept open across sends (closed by the destructor).
+class TcpClient {
+ public:
+  explicit TcpClient(std::uint16_t port);
+  ~TcpClient();
+  TcpClient(const TcpClient&) = delete;
+  TcpClient& operator=(const TcpClient&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  bool send(const std::string& bytes);  // all of it, or false (the peer closed, say)
+
+ private:
+  int fd_;
+};
+
 // Connects to 127.0.0.1:port, writes `bytes`, and closes. False if it could not.
 bool tcp_send(std::uint16_t port, const std::string& bytes);
 // Sends each element as one datagram to 127.0.0.1:port.
