@@ -11,7 +11,7 @@ packages=(
   libboost-dev libspdlog-dev libyaml-cpp-dev prometheus-cpp-dev libsimdjson-dev
   libsystemd-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd curl
+  libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd curl gnuplot-nox
   # deploy checks: systemd-analyze, and dpkg-deb/dpkg-shlibdeps for the CPack .deb
   systemd dpkg-dev file
 )
