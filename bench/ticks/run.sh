@@ -12,7 +12,7 @@ modes="idle classic off"
 rate=50000 keys=10000 window=60 warmup=60 duration=180 repeats=1 seed=1
 jump_fraction=0.005 transport=tcp min_events=10 threshold=0.05
 off_hard_limit=16GiB # `off` never collects: all it allocates must fit
-connect_timeout=20 send_interval_us=100
+connect_timeout=20 send_interval_us=100 niceness=0
 out="" bin="" charts=0 smoke=0
 
 usage() {
@@ -23,7 +23,9 @@ usage: bench/ticks/run.sh [options]
   --repeats N (1)   --seed N (1)      --jump-fraction F (0.005)  --transport tcp|udp (tcp)
   --min-events N (10)  --threshold F (0.05)  --off-hard-limit SIZE (16GiB)
   --send-interval-us U (100)  the generator writes at most once per U us
-  --out DIR         results (default bench/ticks/results/<UTC time>)
+  --nice N (0)      run lulld and lull-ticks at this niceness (-10: ahead of niced
+                    compiles on a shared machine; below 0 needs root)
+  --out DIR         results (default build/ticks/<UTC time>)
   --bin DIR         use lulld and lull-ticks from DIR, do not build
   --charts          draw the charts (bench/ticks/charts.sh; needs gnuplot)
   --smoke           the CI check: a few seconds per mode, small window, low rate
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
     --threshold) threshold=$2; shift ;;
     --off-hard-limit) off_hard_limit=$2; shift ;;
     --send-interval-us) send_interval_us=$2; shift ;;
+    --nice) niceness=$2; shift ;;
     --out) out=$2; shift ;;
     --bin) bin=$2; shift ;;
     --charts) charts=1 ;;
@@ -65,7 +68,7 @@ if [ -z "$bin" ]; then
     nice cmake --build --preset release --target lulld lull-ticks)
   bin=$repo/build/release/bin
 fi
-[ -n "$out" ] || out=$repo/bench/ticks/results/$(date -u +%Y%m%dT%H%M%SZ)
+[ -n "$out" ] || out=$repo/build/ticks/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
 
 lulld_pid=""
@@ -115,12 +118,12 @@ for repeat in $(seq 1 "$repeats"); do
     derive_config "$mode" "$events_port" "$sink_port" "$metrics_port" "$dir/lulld.yaml"
     echo "== $mode, run $repeat: $rate events/s, $keys keys, window ${window}s," \
       "${warmup}s warm-up + ${duration}s ($dir)" >&2
-    "$bin/lulld" --config "$dir/lulld.yaml" 2>"$dir/lulld.log" &
+    nice -n "$niceness" "$bin/lulld" --config "$dir/lulld.yaml" 2>"$dir/lulld.log" &
     lulld_pid=$!
     status=0
     progress=()
     [ "$smoke" = 1 ] && progress=(--quiet)
-    "$bin/lull-ticks" --rate "$rate" --keys "$keys" --window "$window" --warmup "$warmup" \
+    nice -n "$niceness" "$bin/lull-ticks" --rate "$rate" --keys "$keys" --window "$window" --warmup "$warmup" \
       --duration "$duration" --seed "$seed" --jump-fraction "$jump_fraction" \
       --transport "$transport" --send-interval-us "$send_interval_us" --min-events "$min_events" --threshold "$threshold" \
       --events "127.0.0.1:$events_port" --sink "127.0.0.1:$sink_port" \
