@@ -2,6 +2,7 @@
 #include "bench/ticks/daemon_metrics.h"
 
 #include <cstdlib>
+#include <fstream>
 
 #include "bench/ticks/loopback.h"
 
@@ -31,8 +32,20 @@ double metric_sum(const std::string& page, const std::string& name, const std::s
   return sum;
 }
 
+std::optional<std::string> metrics_page(const Endpoint& endpoint, int timeout_ms) {
+  return http_get(endpoint.host, endpoint.port, "/metrics", timeout_ms);
+}
+
+std::optional<ThreadSchedule> thread_schedule(int pid, int tid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) +
+                     "/schedstat");
+  ThreadSchedule schedule;
+  if (!(file >> schedule.cpu_ns >> schedule.wait_ns)) return std::nullopt;
+  return schedule;
+}
+
 std::optional<DaemonSample> scrape_daemon(const Endpoint& endpoint, int timeout_ms) {
-  auto page = http_get(endpoint.host, endpoint.port, "/metrics", timeout_ms);
+  auto page = metrics_page(endpoint, timeout_ms);
   if (!page) return std::nullopt;
   const std::string& text = *page;
   auto value = [&](const char* name, const std::string& labels = "") {

@@ -30,5 +30,14 @@ double metric_sum(const std::string& page, const std::string& name, const std::s
 
 // Scrapes http://endpoint/metrics; nullopt if lulld did not answer within timeout_ms.
 std::optional<DaemonSample> scrape_daemon(const Endpoint& endpoint, int timeout_ms);
+// The page as it is.
+std::optional<std::string> metrics_page(const Endpoint& endpoint, int timeout_ms);
+
+// A thread's scheduler figures (/proc/PID/task/TID/schedstat): time on a CPU and time spent
+// runnable but waiting for one. A latency tail with a long wait is the machine's, not lulld's.
+struct ThreadSchedule {
+  double cpu_ns = 0, wait_ns = 0;
+};
+std::optional<ThreadSchedule> thread_schedule(int pid, int tid);
 
 }  // namespace lull::bench

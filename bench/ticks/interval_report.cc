@@ -20,7 +20,12 @@ IntervalReport::IntervalReport(const TicksOptions& options, SharedRun& run, std:
                "lulld_latency_max10s_us,gc_mark_max10s_us,gc_sweep_max10s_us,"
                "gc_minor_max10s_us,gc_full_max10s_us,heap_nursery_bytes,heap_old_bytes,"
                "heap_large_bytes,heap_live_bytes,heap_committed_bytes,rss_bytes,state_events,"
-               "gc_cycles,gc_minors,gc_paced_steps,gc_region_overflows,gc_forced\n");
+               "gc_cycles,gc_minors,gc_paced_steps,gc_region_overflows,gc_forced,"
+               "lulld_cpu_ms,lulld_wait_ms\n");
+  if (options.lulld_pid) {
+    lulld_before_ =
+        thread_schedule(options.lulld_pid, options.lulld_pid).value_or(ThreadSchedule{});
+  }
 }
 
 IntervalReport::~IntervalReport() {
@@ -48,6 +53,19 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
     ++(daemon ? peaks_.scrapes : peaks_.failed_scrapes);
   }
   const DaemonSample d = daemon.value_or(DaemonSample{});
+  // lulld's main thread, where the reactor runs: -1 when not known.
+  double lulld_cpu_ms = -1, lulld_wait_ms = -1;
+  if (options_.lulld_pid) {
+    if (auto now = thread_schedule(options_.lulld_pid, options_.lulld_pid)) {
+      lulld_cpu_ms = (now->cpu_ns - lulld_before_.cpu_ns) * 1e-6;
+      lulld_wait_ms = (now->wait_ns - lulld_before_.wait_ns) * 1e-6;
+      lulld_before_ = *now;
+      if (elapsed > options_.warmup_s) {
+        peaks_.lulld_wait_ms += lulld_wait_ms;
+        peaks_.lulld_wait_max_ms = std::max(peaks_.lulld_wait_max_ms, lulld_wait_ms);
+      }
+    }
+  }
   if (daemon && elapsed > options_.warmup_s) {
     for (int kind = 0; kind < 4; ++kind) {
       peaks_.gc_step_max_s[kind] = std::max(peaks_.gc_step_max_s[kind], d.gc_step_max_s[kind]);
@@ -68,7 +86,7 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
   if (csv_) {
     std::fprintf(csv_,
                  "%.1f,%s,%llu,%.1f,%.2f,%llu,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,"
-                 "%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f\n",
+                 "%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.1f,%.1f\n",
                  elapsed, phase, static_cast<unsigned long long>(sent - sent_before_),
                  static_cast<double>(lag_max) * kUs, static_cast<double>(blocked) * 1e-6,
                  static_cast<unsigned long long>(sink.actions),
@@ -78,7 +96,7 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
                  d.gc_step_max_s[0] * 1e6, d.gc_step_max_s[1] * 1e6, d.gc_step_max_s[2] * 1e6,
                  d.gc_step_max_s[3] * 1e6, d.heap_nursery, d.heap_old, d.heap_large, d.heap_live,
                  d.heap_committed, d.rss, d.state_events, d.gc_cycles, d.gc_minors, d.paced_steps,
-                 d.region_overflows, d.gc_forced);
+                 d.region_overflows, d.gc_forced, lulld_cpu_ms, lulld_wait_ms);
     std::fflush(csv_);
   }
   if (options_.progress) {

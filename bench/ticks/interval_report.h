@@ -19,6 +19,7 @@ struct DaemonPeaks {
   double region_overflows_start = -1, region_overflows = 0, gc_forced = 0, rejected = 0,
          dropped = 0;
   int scrapes = 0, failed_scrapes = 0;
+  double lulld_wait_ms = 0, lulld_wait_max_ms = 0;  // scored phase: total, worst second
 };
 
 class IntervalReport {
@@ -39,6 +40,7 @@ class IntervalReport {
   std::uint64_t sent_before_ = 0;
   std::int64_t last_ns_;
   DaemonPeaks peaks_;
+  ThreadSchedule lulld_before_;
 };
 
 }  // namespace lull::bench

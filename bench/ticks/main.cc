@@ -112,6 +112,14 @@ int run(const TicksOptions& options) {
   }
   sender_thread.join();
   stop_sink();
+  if (!options.final_metrics_path.empty() && options.metrics.port != 0) {
+    if (auto page = metrics_page(options.metrics, 2000)) {
+      if (std::FILE* file = std::fopen(options.final_metrics_path.c_str(), "w")) {
+        std::fputs(page->c_str(), file);
+        std::fclose(file);
+      }
+    }
+  }
 
   const Correctness correctness = check_actions(shared, sink.result());
   write_summary(options, shared, sink.result(), correctness, report.peaks(),

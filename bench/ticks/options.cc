@@ -28,6 +28,8 @@ Drives lulld with the ticks workload (open-loop) and scores its price-jump actio
   --drain-timeout S    wait for the last expected actions (10)
   --csv FILE           one row a second    --percentiles FILE  latency distribution (scored)
   --summary FILE       key=value totals    --quiet             no progress lines
+  --final-metrics FILE lulld's /metrics page after the drain
+  --lulld-pid PID      report lulld's main thread's CPU time and run-queue wait a second
 Exit status: 0 when every expected action came exactly once and nothing else did; 1 if not;
 2 for a bad command line or a failure to start.
 )";
@@ -104,6 +106,8 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
       {"--csv", text(o.csv_path)},
       {"--percentiles", text(o.percentiles_path)},
       {"--summary", text(o.summary_path)},
+      {"--final-metrics", text(o.final_metrics_path)},
+      {"--lulld-pid", integer(o.lulld_pid, 1, 1e9)},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;

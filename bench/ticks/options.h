@@ -37,6 +37,9 @@ struct TicksOptions {
   double drain_timeout_s = 10;    // after the last event, for the last expected actions
   // Reports: per-second CSV, the latency distribution of the scored phase, a summary.
   std::string csv_path, percentiles_path, summary_path;
+  std::string final_metrics_path;  // lulld's /metrics page after the drain, as it is
+  int lulld_pid = 0;  // when known: its main (reactor) thread's CPU and run-queue wait a second
+
   bool progress = true;
 };
 

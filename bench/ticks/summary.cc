@@ -97,6 +97,8 @@ void write_summary(const TicksOptions& options, const SharedRun& run, const Sink
   add("lulld_rejected", peaks.rejected);
   add("lulld_actions_dropped", peaks.dropped);
   add("scrapes_failed", peaks.failed_scrapes);
+  add("lulld_runqueue_wait_ms", peaks.lulld_wait_ms, "%.1f");
+  add("lulld_runqueue_wait_max_ms_per_s", peaks.lulld_wait_max_ms, "%.1f");
   std::fputs(text.c_str(), stdout);
   if (!options.summary_path.empty()) {
     if (std::FILE* file = std::fopen(options.summary_path.c_str(), "w")) {
