@@ -65,7 +65,12 @@ void append_number(double value, std::string& out) {
     return;
   }
   char buffer[32];
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  // The shortest text of a large whole double is a plain integer ("444444444444444459008"), which
+  // JSON readers with integer types, simdjson (lull's own) included, refuse beyond 64 bits.
+  // From 2^63 on, an exponent keeps it a double: "4.4444444444444446e+20" (found by tests/fuzz).
+  auto result = std::fabs(value) < 0x1p63 ? std::to_chars(buffer, buffer + sizeof buffer, value)
+                                          : std::to_chars(buffer, buffer + sizeof buffer, value,
+                                                          std::chars_format::scientific);
   out.append(buffer, result.ptr);
 }
 

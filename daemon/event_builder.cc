@@ -40,7 +40,11 @@ Event* EventBuilder::build(const ParsedEvent& parsed, std::int64_t arrival_realt
   (*strings)[0] = key.get();
 
   std::size_t field_index = 0, string_index = 1;
-  for (auto [name, value] : parsed.fields) {
+  // Named members, not a structured binding: clang 14 (the fuzz build) cannot capture a
+  // binding in the lambda below.
+  for (const simdjson::dom::key_value_pair member : parsed.fields) {
+    const std::string_view name = member.key;
+    const simdjson::dom::element value = member.value;
     FieldValue field{};
     field.name = *names_.find(name);
     auto store_string = [&](std::string_view text, FieldKind kind) {

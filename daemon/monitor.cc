@@ -1,8 +1,6 @@
 // monitor.cc: grouping rules by key field, the per-event path, the idle-key sweep.
 #include "daemon/monitor.h"
 
-#include <numeric>
-
 #include <spdlog/spdlog.h>
 
 namespace lull::daemon {
@@ -76,9 +74,7 @@ Monitor::Changes Monitor::install(const config::Config& config,
   Changes changes;
   std::vector<std::unique_ptr<Group>> old_groups = std::move(groups_);
   groups_.clear();
-  // Per new group: its key field's old group (or null), and each new slot's old slot.
-  std::vector<Group*> old_group_of;
-  std::vector<std::vector<std::size_t>> from_old;
+  std::vector<Group*> old_group_of;  // per new group: its key field's old group, or null
   std::vector<Rule*> added;
 
   for (const auto& rule_config : config.rules) {
@@ -89,29 +85,24 @@ Monitor::Changes Monitor::install(const config::Config& config,
     auto found = std::find_if(groups_.begin(), groups_.end(),
                               [&](const auto& g) { return g->key_field == key_field; });
     if (found == groups_.end()) {
-      groups_.push_back(
-          std::make_unique<Group>(Group{key_field, key_name == config.events.key_field, {}, {}}));
+      groups_.push_back(std::make_unique<Group>(
+          Group{key_field, key_name == config.events.key_field, {}, {}, {}}));
       found = std::prev(groups_.end());
       auto old = std::find_if(old_groups.begin(), old_groups.end(),
                               [&](const auto& g) { return g->key_field == key_field; });
       old_group_of.push_back(old == old_groups.end() ? nullptr : old->get());
-      from_old.emplace_back();
     }
-    const std::size_t index = static_cast<std::size_t>(found - groups_.begin());
     Group& group = **found;
+    Group* old = old_group_of[static_cast<std::size_t>(found - groups_.begin())];
     ActionSink& sink = *sinks.at(rule_config.action);
 
-    // A rule whose settings did not change keeps its object, timers and per-key state.
+    // A rule whose settings did not change keeps its object, its slot, its timers and so
+    // every key's state.
     std::unique_ptr<Rule> rule;
-    std::size_t old_slot = KeyTable::kNoSlot;
-    if (Group* old = old_group_of[index]) {
-      for (std::size_t slot = 0; slot < old->rules.size(); ++slot) {
-        if (old->rules[slot] && old->rules[slot]->config() == rule_config) {
-          rule = std::move(old->rules[slot]);
-          old_slot = slot;
-          break;
-        }
-      }
+    if (old != nullptr) {
+      auto same = std::find_if(old->rules.begin(), old->rules.end(),
+                               [&](const auto& r) { return r && r->config() == rule_config; });
+      if (same != old->rules.end()) rule = std::move(*same);
     }
     if (rule) {
       rule->rebind(sink);
@@ -123,31 +114,21 @@ Monitor::Changes Monitor::install(const config::Config& config,
                           fired_.Add({{"rule", rule_config.name}}), seq_field_, time_field_});
       added.push_back(rule.get());
     }
-    rule->set_slot(group.rules.size());
     group.rules.push_back(std::move(rule));
-    from_old[index].push_back(old_slot);
   }
 
   for (std::size_t index = 0; index < groups_.size(); ++index) {
     Group& group = *groups_[index];
+    assign_slots(group);
     if (Group* old = old_group_of[index]) {
-      // The key field's table carries over; its per-key arrays follow the new slots.
+      // The key field's table carries over. States of slots that changed hands stay until
+      // the sweep drops them; their new rules ignore them (RuleState::owner).
       group.table = old->table;
       old->table.reset();
-      std::vector<std::size_t> identity(old->rules.size());
-      std::iota(identity.begin(), identity.end(), 0);
-      if (from_old[index] != identity) {
-        gc::Local<KeyTable> table(heap, group.table.get());
-        KeyTable::remap_rules(heap, table, from_old[index],
-                              [&](std::size_t slot, const RuleState& state, KeyState& key) {
-                                const std::int64_t held = old->rules[slot]->events_held(state);
-                                key.events_held -= held;
-                                events_held_ -= held;
-                              });
-      }
+      group.table->set_rule_count(group.slot_owners.size());
       continue;
     }
-    gc::Local<KeyTable> table(heap, heap.make<KeyTable>(state_.max_keys, group.rules.size()));
+    gc::Local<KeyTable> table(heap, heap.make<KeyTable>(state_.max_keys, group.slot_owners.size()));
     KeyTable::initialize(heap, table);
     group.table = gc::Persistent<KeyTable>(heap, table.get());
   }
@@ -173,6 +154,25 @@ Monitor::Changes Monitor::install(const config::Config& config,
   keys_gauge_.Set(static_cast<double>(keys()));
   events_gauge_.Set(static_cast<double>(events_held_));
   return changes;
+}
+
+void Monitor::assign_slots(Group& group) {
+  // Kept rules hold their slots; new ones take the lowest free ones (a slot a removed or
+  // changed rule had included: its states there are stale from now on).
+  group.slot_owners.clear();
+  for (const auto& rule : group.rules) {
+    if (rule->slot() == Rule::kNoSlot) continue;
+    if (group.slot_owners.size() <= rule->slot()) group.slot_owners.resize(rule->slot() + 1, 0);
+    group.slot_owners[rule->slot()] = rule->id();
+  }
+  std::size_t next_free = 0;
+  for (const auto& rule : group.rules) {
+    if (rule->slot() != Rule::kNoSlot) continue;
+    while (next_free < group.slot_owners.size() && group.slot_owners[next_free] != 0) ++next_free;
+    if (next_free == group.slot_owners.size()) group.slot_owners.push_back(0);
+    group.slot_owners[next_free] = rule->id();
+    rule->set_slot(next_free);
+  }
 }
 
 std::size_t Monitor::keys() const {
@@ -224,13 +224,15 @@ void Monitor::sweep() {
   const std::int64_t cutoff =
       runtime::steady_ns(std::chrono::steady_clock::now()) - state_.key_ttl.count();
   std::size_t expired = 0;
+  bool changed = false;
   for (auto& group : groups_) {
-    auto erased = group->table->erase_idle(cutoff, kSweepSlots);
-    expired += erased.keys;
-    events_held_ -= erased.events_held;
+    auto swept = group->table->sweep(cutoff, kSweepSlots, group->slot_owners);
+    expired += swept.keys;
+    events_held_ -= swept.events_held;
+    changed |= swept.keys > 0 || swept.stale_states > 0;
   }
-  if (expired > 0) {
-    keys_expired_.Increment(static_cast<double>(expired));
+  if (expired > 0) keys_expired_.Increment(static_cast<double>(expired));
+  if (changed) {
     keys_gauge_.Set(static_cast<double>(keys()));
     events_gauge_.Set(static_cast<double>(events_held_));
   }

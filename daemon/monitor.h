@@ -50,9 +50,11 @@ class Monitor {
   // Reload: the rules of `config` replace the current ones. A rule whose settings are all
   // unchanged (name, kind, match, key field, action name, ...) keeps its object, its timers and
   // every key's state; it fires into the sink now named by its action. Other rules start
-  // empty; rules that went stop, and their state becomes garbage. A key field no rule uses any
-  // more loses its table. state.key_ttl takes effect; state.max_keys sized the tables and stays.
-  // Costs one pass over each table whose rule list changed (KeyTable::remap_rules).
+  // empty; rules that went stop. A key field no rule uses any more loses its table.
+  // state.key_ttl takes effect; state.max_keys sized the tables and stays. No pass over the
+  // keys: the states of changed and removed rules are dropped by the idle-key sweep as it
+  // passes (one whole table every capacity / kSweepSlots x kSweepInterval), and until then
+  // still count in lull_state_events.
   struct Changes {
     std::size_t kept = 0, added = 0, removed = 0;
   };
@@ -68,11 +70,13 @@ class Monitor {
     FieldId key_field;
     bool is_event_key;  // the events.key_field: share the event's key String
     gc::Persistent<KeyTable> table;
-    std::vector<std::unique_ptr<Rule>> rules;
+    std::vector<std::unique_ptr<Rule>> rules;  // in config order
+    std::vector<std::uint32_t> slot_owners;    // Rule::id() by slot; 0: free
   };
 
   // Builds the groups of `config`, carrying over what reload() promises to keep.
   Changes install(const config::Config& config, const std::map<std::string, ActionSink*>& sinks);
+  void assign_slots(Group& group);  // gives new rules (slot kNoSlot) free slots
   void sweep();
 
   runtime::Reactor& reactor_;

@@ -59,45 +59,34 @@ void KeyTable::erase_at(std::size_t hole) {
   }
 }
 
-KeyTable::Erased KeyTable::erase_idle(std::int64_t cutoff_ns, std::size_t max_visits) {
-  Erased erased;
+KeyTable::Swept KeyTable::sweep(std::int64_t cutoff_ns, std::size_t max_visits,
+                                const std::vector<std::uint32_t>& owners) {
+  Swept swept;
   const auto& slots = *slots_.get();
   for (std::size_t visit = 0; visit < max_visits && count_ > 0; ++visit) {
     KeyState* state = slots[cursor_].get();
     if (state != nullptr && state->last_seen_ns < cutoff_ns) {
-      erased.events_held += state->events_held;
+      swept.events_held += state->events_held;
       erase_at(cursor_);  // the entry shifted into cursor_ (if any) is looked at next
-      ++erased.keys;
+      ++swept.keys;
       continue;
+    }
+    if (state != nullptr) {
+      auto& rules = *state->rules.get();
+      for (std::size_t i = 0; i < rules.size(); ++i) {
+        RuleState* rule_state = rules[i].get();
+        if (rule_state == nullptr || (i < owners.size() && rule_state->owner == owners[i])) {
+          continue;
+        }
+        state->events_held -= rule_state->held;
+        swept.events_held += rule_state->held;
+        ++swept.stale_states;
+        rules[i] = nullptr;
+      }
     }
     cursor_ = (cursor_ + 1) & mask();
   }
-  return erased;
-}
-
-void KeyTable::remap_rules(gc::Heap& heap, gc::Local<KeyTable>& self,
-                           const std::vector<std::size_t>& from_old, const DroppedState& dropped) {
-  const std::size_t old_count = self->rule_count_;
-  self->rule_count_ = from_old.size();
-  std::vector<bool> kept;
-  for (std::size_t slot = 0; slot < self->capacity(); ++slot) {
-    KeyState* found = (*self->slots_.get())[slot].get();
-    if (found == nullptr) continue;
-    gc::Local<KeyState> key(heap, found);
-    auto* fresh = heap.make_array<gc::Member<RuleState>>(from_old.size());
-    // After the allocation: `key` and the table are reloaded through their handles.
-    auto& old_states = *key->rules.get();
-    kept.assign(old_count, false);
-    for (std::size_t i = 0; i < from_old.size(); ++i) {
-      if (from_old[i] == kNoSlot) continue;
-      (*fresh)[i] = old_states[from_old[i]].get();
-      kept[from_old[i]] = true;
-    }
-    for (std::size_t old_slot = 0; old_slot < old_count; ++old_slot) {
-      if (!kept[old_slot] && old_states[old_slot]) dropped(old_slot, *old_states[old_slot], *key);
-    }
-    key->rules = fresh;
-  }
+  return swept;
 }
 
 std::int64_t KeyTable::events_held() const {

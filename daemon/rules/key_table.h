@@ -8,8 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -23,9 +21,13 @@
 
 namespace lull::daemon {
 
-// What one rule keeps for one key; each rule derives its own (no virtual functions: the
-// rule that made a state is the only one that reads it).
-struct RuleState : gc::GarbageCollected<RuleState> {};
+// What one rule keeps for one key; each rule derives its own (no virtual functions: the rule
+// that made a state is the only one that reads it, which `owner` lets it check: after a
+// reload a slot may belong to another rule).
+struct RuleState : gc::GarbageCollected<RuleState> {
+  std::uint32_t owner = 0;  // Rule::id() of its maker
+  std::int32_t held = 0;    // events in its window; their sum per key is KeyState::events_held
+};
 
 class KeyState : public gc::GarbageCollected<KeyState> {
  public:
@@ -58,22 +60,20 @@ class KeyTable : public gc::GarbageCollected<KeyTable> {
   static KeyState* find_or_insert(gc::Heap& heap, gc::Local<KeyTable>& self, std::string_view key,
                                   gc::String* key_string, std::int64_t now_ns);
 
-  // Visits up to `max_visits` slots from where the last call stopped and drops the keys
-  // last seen before `cutoff_ns`. Never allocates.
-  struct Erased {
-    std::size_t keys = 0;
-    std::int64_t events_held = 0;  // what the dropped keys' windows held
-  };
-  Erased erase_idle(std::int64_t cutoff_ns, std::size_t max_visits);
+  // Reload: new keys get arrays of `count` rule slots (older keys grow theirs on use).
+  void set_rule_count(std::size_t count) { rule_count_ = count; }
 
-  // Reload: gives every key a rule-state array for a new list of from_old.size() rules, where
-  // new slot i takes the state of old slot from_old[i] (kNoSlot: it starts empty). Each state
-  // left behind is shown to `dropped(old_slot, state, key)` before it becomes garbage. One
-  // allocation per key (a GC point in classic mode); O(capacity).
-  static constexpr std::size_t kNoSlot = std::numeric_limits<std::size_t>::max();
-  using DroppedState = std::function<void(std::size_t, const RuleState&, KeyState&)>;
-  static void remap_rules(gc::Heap& heap, gc::Local<KeyTable>& self,
-                          const std::vector<std::size_t>& from_old, const DroppedState& dropped);
+  // Visits up to `max_visits` slots from where the last call stopped; drops the keys last seen
+  // before `cutoff_ns`, and from the others every rule state whose slot `owners` (each
+  // slot's Rule::id() now, 0 for none) does not give to its maker: what a reload left stale.
+  // Never allocates.
+  struct Swept {
+    std::size_t keys = 0;          // keys dropped
+    std::size_t stale_states = 0;  // states dropped from the keys that stay
+    std::int64_t events_held = 0;  // what both held
+  };
+  Swept sweep(std::int64_t cutoff_ns, std::size_t max_visits,
+              const std::vector<std::uint32_t>& owners);
   // The sum of every key's events_held; O(capacity).
   std::int64_t events_held() const;
 
@@ -90,7 +90,7 @@ class KeyTable : public gc::GarbageCollected<KeyTable> {
   std::size_t count_ = 0;
   std::size_t max_keys_;
   std::size_t rule_count_;
-  std::size_t cursor_ = 0;  // erase_idle's position
+  std::size_t cursor_ = 0;  // sweep's position
 };
 
 }  // namespace lull::daemon

@@ -1,6 +1,8 @@
 // rule.cc: the shared parts: action formatting, copying fields, emitting, the factory.
 #include "daemon/rules/rule.h"
 
+#include <atomic>
+
 #include "daemon/rules/rule_kinds.h"
 
 namespace lull::daemon {
@@ -29,7 +31,26 @@ void append_string(std::string_view text, std::string& out) {
 
 Rule::Rule(const config::RuleConfig& config, RuleEnvironment& environment)
     : config_(config), environment_(environment), match_(config.match, environment.names) {
+  static std::atomic<std::uint32_t> next_id{1};  // 0 is no rule's: KeyTable's free slots
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
   for (const auto& field : config.copy) copy_.push_back(intern_or_throw(environment.names, field));
+}
+
+void Rule::reserve_slot(gc::Heap& heap, gc::Local<KeyState>& key) {
+  const std::size_t size = key->rules->size();
+  if (slot_ < size) return;
+  // A key older than a reload that added slots: its array grows to this slot.
+  auto* grown = heap.make_array<gc::Member<RuleState>>(slot_ + 1);
+  const auto& states = *key->rules.get();  // after the allocation, through the handle
+  for (std::size_t i = 0; i < size; ++i) (*grown)[i] = states[i].get();
+  key->rules = grown;
+}
+
+void Rule::put_state(KeyState& key, RuleState* state) {
+  auto& slot = (*key.rules.get())[slot_];
+  if (RuleState* stale = slot.get()) key.events_held -= stale->held;
+  state->owner = id_;
+  slot = state;
 }
 
 Rule::Action::Action(const Rule& rule, const Event& event, std::string_view key) {

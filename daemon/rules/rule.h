@@ -51,7 +51,8 @@ class Rule {
   const config::RuleConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
   bool matches(const Event& event) const { return match_(event); }
-  // This rule's index in KeyState::rules of its key table.
+  // This rule's index in KeyState::rules of its key table; kNoSlot until the monitor places it.
+  static constexpr std::size_t kNoSlot = std::numeric_limits<std::size_t>::max();
   std::size_t slot() const { return slot_; }
   void set_slot(std::size_t slot) { slot_ = slot; }
 
@@ -65,10 +66,8 @@ class Rule {
 
   // Reload: this rule, kept with its state, fires into `sink` from now on.
   void rebind(ActionSink& sink) { environment_.sink = &sink; }
-  ActionSink& sink() const { return *environment_.sink; }
-  // How many events `state` (one this rule made) holds in its window: a reload that drops the
-  // state takes them off KeyState::events_held.
-  virtual std::int64_t events_held(const RuleState& /*state*/) const { return 0; }
+  // Unique in the process, never reused: it marks the RuleStates this rule made.
+  std::uint32_t id() const { return id_; }
 
   // Builds one action line; fire() sends it.
   class Action {
@@ -86,14 +85,27 @@ class Rule {
  protected:
   Rule(const config::RuleConfig& config, RuleEnvironment& environment);
 
-  // The state of this rule for `key`, created by make() on first use.
+  // The state of this rule for `key`, created on first use. A state in this rule's slot
+  // that another rule made (before a reload) is stale: it is replaced, its events uncounted.
   template <class State>
   State* state(gc::Heap& heap, gc::Local<KeyState>& key) {
-    auto* current = static_cast<State*>((*key->rules.get())[slot_].get());
-    if (current != nullptr) return current;
-    State* created = heap.make<State>();
-    (*key->rules.get())[slot_] = created;  // `key` reloaded after the allocation
+    if (RuleState* current = own_state(*key)) return static_cast<State*>(current);
+    reserve_slot(heap, key);              // may allocate
+    State* created = heap.make<State>();  // may collect: `key` is reloaded through its handle
+    put_state(*key, created);
     return created;
+  }
+  // This rule's state for `key`, or null (none yet, or the slot holds another rule's).
+  RuleState* own_state(const KeyState& key) const {
+    const auto& states = *key.rules.get();
+    if (slot_ >= states.size()) return nullptr;
+    RuleState* state = states[slot_].get();
+    return state != nullptr && state->owner == id_ ? state : nullptr;
+  }
+  // `delta` events joined (or left) the window of `state`, one of `key`'s.
+  static void hold(KeyState& key, RuleState& state, std::int32_t delta) {
+    state.held += delta;
+    key.events_held += delta;
   }
   bool cooling_down(std::int64_t last_fired_ns, std::int64_t now_ns) const {
     return last_fired_ns != kNever && now_ns - last_fired_ns < config_.cooldown.count();
@@ -105,7 +117,13 @@ class Rule {
   RuleEnvironment environment_;
   Match match_;
   std::vector<FieldId> copy_;
-  std::size_t slot_ = 0;
+  std::size_t slot_ = kNoSlot;
+
+ private:
+  void reserve_slot(gc::Heap& heap, gc::Local<KeyState>& key);  // grows key's array to slot_
+  void put_state(KeyState& key, RuleState* state);
+
+  std::uint32_t id_;
 };
 
 // Builds the rule a config entry describes.

@@ -33,7 +33,6 @@ class DeviationRule : public Rule {
   DeviationRule(const config::RuleConfig& config, RuleEnvironment& environment);
   void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
                 const runtime::Arrival& arrival) override;
-  std::int64_t events_held(const RuleState& state) const override;
 
  private:
   FieldId field_;
@@ -44,7 +43,6 @@ class RateRule : public Rule {
   RateRule(const config::RuleConfig& config, RuleEnvironment& environment);
   void on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
                 const runtime::Arrival& arrival) override;
-  std::int64_t events_held(const RuleState& state) const override;
 };
 
 class SequenceRule : public Rule {

@@ -90,7 +90,7 @@ void AbsenceRule::expire() {
     const std::int64_t deadline = queue.front_time();
     KeyState* key = queue.front();
     queue.pop_front();
-    auto* state = static_cast<AbsenceState*>((*key->rules.get())[slot_].get());
+    auto* state = static_cast<AbsenceState*>(own_state(*key));
     if (state == nullptr || state->deadline != deadline || state->fired) continue;  // stale
     state->fired = true;
     if (cooling_down(state->last_fired, now_ns)) continue;

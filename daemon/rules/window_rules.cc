@@ -83,7 +83,7 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
   while (!window->empty() && window->front_time() < oldest) {
     state->sum.add(-*window->front()->number(field_));
     window->pop_front();
-    --key->events_held;
+    hold(*key, *state, -1);
   }
   if (window->empty()) state->sum = {};
 
@@ -98,13 +98,8 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
     }
   }
   Ring<Event>::push(heap, window, now, event.get());
-  ++key->events_held;
+  hold(*key, *state, 1);
   state->sum.add(*value);
-}
-
-std::int64_t DeviationRule::events_held(const RuleState& state) const {
-  const auto& window = static_cast<const DeviationState&>(state).window;
-  return window ? static_cast<std::int64_t>(window->size()) : 0;
 }
 
 RateRule::RateRule(const config::RuleConfig& config, RuleEnvironment& environment)
@@ -118,10 +113,10 @@ void RateRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Even
   const std::int64_t oldest = now - config_.window.count();
   while (!window->empty() && window->front_time() < oldest) {
     window->pop_front();
-    --key->events_held;
+    hold(*key, *state, -1);
   }
   Ring<Event>::push(heap, window, now, event.get());
-  ++key->events_held;
+  hold(*key, *state, 1);
 
   const bool reached = window->size() >= config_.count;
   const bool fires = reached && !state->reached && !cooling_down(state->last_fired, now);
@@ -132,11 +127,6 @@ void RateRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Even
   action.integer("count", window->size())
       .number("window_seconds", std::chrono::duration<double>(config_.window).count());
   fire(action, *event, arrival);
-}
-
-std::int64_t RateRule::events_held(const RuleState& state) const {
-  const auto& window = static_cast<const RateState&>(state).window;
-  return window ? static_cast<std::int64_t>(window->size()) : 0;
 }
 
 }  // namespace lull::daemon

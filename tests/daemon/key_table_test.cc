@@ -62,7 +62,7 @@ TEST_F(KeyTableTest, EraseIdleDropsExactlyTheIdleKeysAndKeepsTheRestFindable) {
     // Drop everything not seen in the last 3 rounds, in small bounded sweeps that add up
     // to more than one pass over the table.
     const std::int64_t cutoff = round - 3;
-    for (int sweep = 0; sweep < 64; ++sweep) table_->erase_idle(cutoff, 128);
+    for (int sweep = 0; sweep < 64; ++sweep) table_->sweep(cutoff, 128, {});
     for (auto it = last_seen.begin(); it != last_seen.end();) {
       const bool idle = it->second < cutoff;
       ASSERT_EQ(table_->find(it->first) == nullptr, idle) << it->first << " round " << round;
@@ -74,42 +74,40 @@ TEST_F(KeyTableTest, EraseIdleDropsExactlyTheIdleKeysAndKeepsTheRestFindable) {
   EXPECT_TRUE(gc::testing::verify_heap_for_testing(heap_).empty());
 }
 
-// A rule state that says which key and old slot it belongs to.
-struct TaggedState : RuleState {
-  TaggedState(int key, int slot) : key(key), slot(slot) {}
-  int key, slot;
-};
-
-TEST_F(KeyTableTest, RemapRulesMovesKeptStatesToTheirNewSlotsAndReportsTheRest) {
+TEST_F(KeyTableTest, SweepDropsStatesWhoseSlotNowBelongsToAnotherRule) {
+  // Before a reload: rule 11 in slot 0, rule 12 in slot 1; each state holds 3 events.
   constexpr int kKeys = 300;
   for (int i = 0; i < kKeys; ++i) {
-    gc::Local<KeyState> state(heap_, insert("k" + std::to_string(i), 0));
-    for (int slot = 0; slot < 2; ++slot) {
-      auto* tagged = heap_.make<TaggedState>(i, slot);
-      (*state->rules.get())[slot] = tagged;
+    gc::Local<KeyState> key(heap_, insert("k" + std::to_string(i), 0));
+    for (std::uint32_t slot = 0; slot < 2; ++slot) {
+      auto* state = heap_.make<RuleState>();
+      state->owner = 11 + slot;
+      state->held = 3;
+      (*key->rules.get())[slot] = state;
     }
+    key->events_held = 6;
   }
-  // Two rules now: the old slot 1 first, then a new one; the old slot 0 is gone.
-  std::map<int, int> dropped;  // key -> the old slot reported
-  gc::Local<KeyTable> table(heap_, table_.get());
-  KeyTable::remap_rules(heap_, table, {1, KeyTable::kNoSlot},
-                        [&](std::size_t slot, const RuleState& state, KeyState&) {
-                          const auto& tagged = static_cast<const TaggedState&>(state);
-                          EXPECT_EQ(tagged.slot, static_cast<int>(slot));
-                          dropped[tagged.key] = tagged.slot;
-                        });
+  ASSERT_EQ(table_->events_held(), 6 * kKeys);
+  // After: rule 11 kept slot 0, slot 1 went to a new rule 13.
+  const std::vector<std::uint32_t> owners{11, 13};
+  KeyTable::Swept swept;
+  for (std::size_t visited = 0; visited < table_->capacity(); visited += 256) {
+    auto part = table_->sweep(/*cutoff_ns=*/-1, 256, owners);
+    swept.keys += part.keys;
+    swept.stale_states += part.stale_states;
+    swept.events_held += part.events_held;
+  }
+  EXPECT_EQ(swept.keys, 0u);
+  EXPECT_EQ(swept.stale_states, static_cast<std::size_t>(kKeys));
+  EXPECT_EQ(swept.events_held, 3 * kKeys);
+  EXPECT_EQ(table_->events_held(), 3 * kKeys);
   heap_.collect();  // the dropped states are garbage now; the kept ones must survive
-  EXPECT_EQ(dropped.size(), static_cast<std::size_t>(kKeys));
   for (int i = 0; i < kKeys; ++i) {
-    KeyState* state = table_->find("k" + std::to_string(i));
-    ASSERT_NE(state, nullptr);
-    ASSERT_EQ(state->rules->size(), 2u);
-    auto* kept = static_cast<TaggedState*>((*state->rules.get())[0].get());
-    ASSERT_NE(kept, nullptr);
-    EXPECT_EQ(kept->key, i);
-    EXPECT_EQ(kept->slot, 1);
-    EXPECT_EQ((*state->rules.get())[1].get(), nullptr);
-    EXPECT_EQ(dropped[i], 0);
+    KeyState* key = table_->find("k" + std::to_string(i));
+    ASSERT_NE(key, nullptr);
+    ASSERT_NE((*key->rules.get())[0].get(), nullptr);
+    EXPECT_EQ((*key->rules.get())[0]->owner, 11u);
+    EXPECT_EQ((*key->rules.get())[1].get(), nullptr);
   }
   EXPECT_TRUE(gc::testing::verify_heap_for_testing(heap_).empty());
 }

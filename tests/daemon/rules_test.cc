@@ -243,5 +243,33 @@ TEST_F(RulesTest, StateSurvivesCollectionsAndTheHeapVerifies) {
   EXPECT_EQ(sink_.lines.size(), 50u);
 }
 
+// Reload without the idle sweep running (the monitor is not started): a changed rule gets
+// the old one's slot and must ignore the state left there, whose events it uncounts.
+TEST_F(RulesTest, AReloadedRuleKeepsItsWindowAndAChangedOneIgnoresTheStaleOne) {
+  config::RuleConfig jump = price_jump();
+  config::RuleConfig other = price_jump();
+  other.name = "other-jump";
+  other.threshold = 0.5;
+  start({jump, other});
+  for (int i = 0; i < 10; ++i) tick("m1", i, 100);
+  EXPECT_EQ(monitor_->events_held(), 20);
+
+  config::Config next = config_;
+  next.rules[1].threshold = 0.1;  // changed: starts empty in the slot it had
+  const std::map<std::string, ActionSink*> sinks{{"sink", &sink_}};
+  const Monitor::Changes changes = monitor_->reload(next, sinks);
+  EXPECT_EQ(changes.kept, 1u);
+  EXPECT_EQ(changes.added, 1u);
+  EXPECT_EQ(changes.removed, 1u);
+
+  tick("m1", 10, 120, 11);  // +20 %: the kept window fires; the changed rule's is empty
+  ASSERT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(sink_.lines[0].rfind(R"({"rule":"price-jump","key":"m1","seq":11,)", 0), 0u)
+      << sink_.lines[0];
+  // 11 in the kept window, 1 in the new one; the 10 stale events are no longer counted.
+  EXPECT_EQ(monitor_->events_held(), 12);
+  EXPECT_TRUE(gc::testing::verify_heap_for_testing(reactor_.heap()).empty());
+}
+
 }  // namespace
 }  // namespace lull::daemon

@@ -43,7 +43,12 @@ left=$(cd "$root" && find . -type f)
 [ -z "$left" ] || fail "after dpkg -P found: $left"
 
 if [ "$(id -u)" -eq 0 ]; then
-  dpkg --dry-run -i "$deb" >"$scratch/dry.log" 2>&1 || { cat "$scratch/dry.log"; fail "dpkg --dry-run -i"; }
+  # Another dpkg or apt at work holds the database lock for a while: wait for it (60 s).
+  for attempt in $(seq 60); do
+    dpkg --dry-run -i "$deb" >"$scratch/dry.log" 2>&1 && break
+    grep -q "lock" "$scratch/dry.log" && [ "$attempt" -lt 60 ] || { cat "$scratch/dry.log"; fail "dpkg --dry-run -i"; }
+    sleep 1
+  done
   echo "dpkg --dry-run -i: dependencies satisfiable on this machine"
 else
   echo "not root: skipped dpkg --dry-run -i against this machine's package database"
