@@ -129,7 +129,8 @@ for repeat in $(seq 1 "$repeats"); do
       --events "127.0.0.1:$events_port" --sink "127.0.0.1:$sink_port" \
       --metrics "127.0.0.1:$metrics_port" --connect-timeout "$connect_timeout" --drain-timeout 10 \
       --csv "$dir/intervals.csv" --percentiles "$dir/percentiles.txt" \
-      --summary "$dir/summary.txt" "${progress[@]}" >/dev/null || status=$?
+      --summary "$dir/summary.txt" --final-metrics "$dir/metrics-final.txt" \
+      --lulld-pid "$lulld_pid" "${progress[@]}" >/dev/null || status=$?
     stop_lulld
     if [ "$status" != 0 ]; then
       failed=1
