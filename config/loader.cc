@@ -7,8 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 #include "config/internal/schema.h"
 #include "config/internal/validate.h"
@@ -43,6 +46,38 @@ std::string syntax_hint(std::string_view line) {
   return {};
 }
 
+// Where yaml-cpp gets stuck on `yaml`, if it does. yaml-cpp 0.7 (Debian 12) does not consume a
+// token that cannot start a node at the top level (a stray ',': ",3[]"): every
+// HandleNextDocument returns another empty document at that same token, and YAML::LoadAll
+// collects them until memory runs out (jbeder/yaml-cpp#1040, fixed upstream by PR 1319; found
+// by tests/fuzz). This pass only notes where each document starts: every real document
+// consumes at least one token, so two starting at one place are that stuck token.
+std::optional<YAML::Mark> stuck_token(std::string_view yaml) {
+  struct DocumentStarts : YAML::EventHandler {
+    std::optional<YAML::Mark> previous, stuck;
+    void OnDocumentStart(const YAML::Mark& mark) override {
+      if (previous && previous->pos == mark.pos) stuck = mark;
+      previous = mark;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } starts;
+  std::istringstream stream{std::string(yaml)};
+  YAML::Parser parser(stream);
+  while (!starts.stuck && parser.HandleNextDocument(starts)) {
+  }
+  return starts.stuck;
+}
+
 void decode_root(const YAML::Node& root, DecodeContext& ctx, Config& config) {
   const std::vector<std::string_view> known = internal::section_keys();
   if (root.IsNull()) return;  // an empty file, or only comments: every default
@@ -73,7 +108,14 @@ LoadResult load_config_string(std::string_view yaml, std::string_view file_name)
   Config config;
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    if (const std::optional<YAML::Mark> stuck = stuck_token(yaml)) {
+      const auto at = static_cast<std::size_t>(stuck->pos);
+      ctx.error(internal::position_of(*stuck), "",
+                "YAML syntax error: unexpected '" +
+                    std::string(at < yaml.size() ? yaml.substr(at, 1) : "") + "'");
+    } else {
+      documents = YAML::LoadAll(std::string(yaml));
+    }
   } catch (const YAML::ParserException& e) {
     ctx.error(internal::position_of(e.mark), "",
               "YAML syntax error: " + e.msg + syntax_hint(line_of(yaml, e.mark.line)));
