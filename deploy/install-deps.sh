@@ -14,6 +14,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd curl gnuplot-nox
   # deploy checks: systemd-analyze, and dpkg-deb/dpkg-shlibdeps for the CPack .deb
   systemd dpkg-dev file
+  # fuzzing (tests/fuzz): clang, and libclang-rt-14-dev for -fsanitize=fuzzer's libFuzzer and the
+  # sanitizer runtimes (clang only recommends it, and recommends are not installed here)
+  clang libclang-rt-14-dev
 )
 
 missing=()
