@@ -82,6 +82,25 @@ class ReloadTest : public ::testing::Test {
     ASSERT_TRUE(eventually([&] { return occurrences(lulld_->errors(), outcome) > before; }, 10s))
         << lulld_->errors();
   }
+  // reload(`outcome`) while a second producer sends 3,000 ticks of other keys over its own
+  // connection; returns how many it sent.
+  int reload_under_traffic(const std::string& outcome) {
+    std::atomic<int> sent{0};
+    std::thread producer([&] {
+      TcpClient other(event_port_);
+      for (int batch = 0; batch < 300; ++batch) {
+        std::string lines;
+        for (int i = 0; i < 10; ++i) lines += tick(1000 + sent + i, "bg" + std::to_string(i), 1, 1);
+        if (!other.send(lines)) return;
+        sent += 10;
+        std::this_thread::sleep_for(1ms);
+      }
+    });
+    std::this_thread::sleep_for(50ms);
+    reload(outcome);
+    producer.join();
+    return sent;
+  }
   static std::size_t occurrences(const std::string& text, const std::string& needle) {
     std::size_t count = 0;
     for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
@@ -122,22 +141,7 @@ TEST_F(ReloadTest, UnchangedRulesKeepTheirStateAndNoEventIsLostUnderTraffic) {
   fill_window();
   write_config(kJump + kBigAbove50);
 
-  // A second producer keeps sending other keys through the reload.
-  std::atomic<int> sent{0};
-  std::thread producer([&] {
-    TcpClient other(event_port_);
-    for (int batch = 0; batch < 300; ++batch) {
-      std::string lines;
-      for (int i = 0; i < 10; ++i) lines += tick(1000 + sent + i, "bg" + std::to_string(i), 1, 1);
-      if (!other.send(lines)) return;
-      sent += 10;
-      std::this_thread::sleep_for(1ms);
-    }
-  });
-  std::this_thread::sleep_for(50ms);
-  reload("reloaded");
-  producer.join();
-  EXPECT_EQ(sent, 3000);
+  EXPECT_EQ(reload_under_traffic("reloaded"), 3000);
   EXPECT_NE(lulld_->errors().find("rules 1 kept, 1 new, 1 removed"), std::string::npos)
       << lulld_->errors();
 
@@ -157,7 +161,7 @@ TEST_F(ReloadTest, AnInvalidFileIsRejectedAndTheRunningConfigurationStays) {
   const double loaded_at = metric("lull_config_last_reload_success_timestamp_seconds");
   EXPECT_GT(loaded_at, 1.7e9);
   write_config(kJump + kBigAbove50, "gc: {quantum: 50 parsecs}\n");
-  reload("reload rejected");
+  EXPECT_EQ(reload_under_traffic("reload rejected"), 3000);
   EXPECT_NE(lulld_->errors().find("gc.quantum"), std::string::npos) << lulld_->errors();
   EXPECT_EQ(metric("lull_config_last_reload_successful"), 0);
   EXPECT_EQ(metric("lull_config_last_reload_success_timestamp_seconds"), loaded_at);
@@ -166,6 +170,7 @@ TEST_F(ReloadTest, AnInvalidFileIsRejectedAndTheRunningConfigurationStays) {
   ASSERT_TRUE(client_->send(tick(6, "m1", 120, 60) + tick(7, "m1", 100, 200)));
   ASSERT_TRUE(eventually([&] { return actions("jump", 6) == 1 && actions("big", 7) == 1; }, 5s));
   EXPECT_EQ(actions("big", 6), 0u);
+  EXPECT_EQ(metric("lull_events_total", R"(input="tcp")"), 5 + 3000 + 2);
 
   write_config(kJump + kBigAbove50);
   reload("reloaded");
