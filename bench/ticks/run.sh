@@ -12,7 +12,7 @@ modes="idle classic off"
 rate=50000 keys=10000 window=60 warmup=60 duration=180 repeats=1 seed=1
 jump_fraction=0.005 transport=tcp min_events=10 threshold=0.05
 off_hard_limit=16GiB # `off` never collects: all it allocates must fit
-connect_timeout=20 send_interval_us=100 niceness=0
+connect_timeout=20 send_interval_us=100 niceness=0 realtime_generator=0
 out="" bin="" charts=0 smoke=0
 
 usage() {
@@ -23,8 +23,10 @@ usage: bench/ticks/run.sh [options]
   --repeats N (1)   --seed N (1)      --jump-fraction F (0.005)  --transport tcp|udp (tcp)
   --min-events N (10)  --threshold F (0.05)  --off-hard-limit SIZE (16GiB)
   --send-interval-us U (100)  the generator writes at most once per U us
-  --nice N (0)      run lulld and lull-ticks at this niceness (-10: ahead of niced
-                    compiles on a shared machine; below 0 needs root)
+  --nice N (0)      run lulld and lull-ticks at this niceness, and below 0 this session's
+                    autogroup too (-10: ahead of other sessions' compiles; needs root)
+  --rt-generator    run lull-ticks as SCHED_FIFO (chrt -f 10; root): on a busy machine it then
+                    sends and scores on time instead of waiting out other threads' time slices
   --out DIR         results (default build/ticks/<UTC time>)
   --bin DIR         use lulld and lull-ticks from DIR, do not build
   --charts          draw the charts (bench/ticks/charts.sh; needs gnuplot)
@@ -49,6 +51,7 @@ while [ $# -gt 0 ]; do
     --off-hard-limit) off_hard_limit=$2; shift ;;
     --send-interval-us) send_interval_us=$2; shift ;;
     --nice) niceness=$2; shift ;;
+    --rt-generator) realtime_generator=1 ;;
     --out) out=$2; shift ;;
     --bin) bin=$2; shift ;;
     --charts) charts=1 ;;
@@ -70,6 +73,13 @@ if [ -z "$bin" ]; then
 fi
 [ -n "$out" ] || out=$repo/build/ticks/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
+
+# With autogroups (the kernel's default), nice ranks processes within one session only; another
+# session's niced compiles still get an equal share of the CPU. So --nice below 0 also raises
+# this session's autogroup.
+if [ "$niceness" -lt 0 ] && [ -w /proc/self/autogroup ]; then
+  echo "$niceness" >/proc/self/autogroup
+fi
 
 lulld_pid=""
 stop_lulld() {
@@ -121,9 +131,11 @@ for repeat in $(seq 1 "$repeats"); do
     nice -n "$niceness" "$bin/lulld" --config "$dir/lulld.yaml" 2>"$dir/lulld.log" &
     lulld_pid=$!
     status=0
+    generator_priority=(nice -n "$niceness")
+    [ "$realtime_generator" = 1 ] && generator_priority=(chrt -f 10)
     progress=()
     [ "$smoke" = 1 ] && progress=(--quiet)
-    nice -n "$niceness" "$bin/lull-ticks" --rate "$rate" --keys "$keys" --window "$window" --warmup "$warmup" \
+    "${generator_priority[@]}" "$bin/lull-ticks" --rate "$rate" --keys "$keys" --window "$window" --warmup "$warmup" \
       --duration "$duration" --seed "$seed" --jump-fraction "$jump_fraction" \
       --transport "$transport" --send-interval-us "$send_interval_us" --min-events "$min_events" --threshold "$threshold" \
       --events "127.0.0.1:$events_port" --sink "127.0.0.1:$sink_port" \
