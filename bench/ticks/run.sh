@@ -12,7 +12,7 @@ modes="idle classic off"
 rate=50000 keys=10000 window=60 warmup=60 duration=180 repeats=1 seed=1
 jump_fraction=0.005 transport=tcp min_events=10 threshold=0.05
 off_hard_limit=16GiB # `off` never collects: all it allocates must fit
-connect_timeout=20 send_interval_us=100 niceness=0 realtime_generator=0
+connect_timeout=20 send_interval_us=100 niceness=0 realtime_generator=0 pin=0
 out="" bin="" charts=0 smoke=0
 
 usage() {
@@ -27,6 +27,8 @@ usage: bench/ticks/run.sh [options]
                     autogroup too (-10: ahead of other sessions' compiles; needs root)
   --rt-generator    run lull-ticks as SCHED_FIFO (chrt -f 10; root): on a busy machine it then
                     sends and scores on time instead of waiting out other threads' time slices
+  --pin             lulld on the last CPU, lull-ticks on the first (taskset), so that neither
+                    preempts the other
   --out DIR         results (default build/ticks/<UTC time>)
   --bin DIR         use lulld and lull-ticks from DIR, do not build
   --charts          draw the charts (bench/ticks/charts.sh; needs gnuplot)
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
     --send-interval-us) send_interval_us=$2; shift ;;
     --nice) niceness=$2; shift ;;
     --rt-generator) realtime_generator=1 ;;
+    --pin) pin=1 ;;
     --out) out=$2; shift ;;
     --bin) bin=$2; shift ;;
     --charts) charts=1 ;;
@@ -128,14 +131,18 @@ for repeat in $(seq 1 "$repeats"); do
     derive_config "$mode" "$events_port" "$sink_port" "$metrics_port" "$dir/lulld.yaml"
     echo "== $mode, run $repeat: $rate events/s, $keys keys, window ${window}s," \
       "${warmup}s warm-up + ${duration}s ($dir)" >&2
-    nice -n "$niceness" "$bin/lulld" --config "$dir/lulld.yaml" 2>"$dir/lulld.log" &
+    daemon_cpu=() generator_cpu=()
+    if [ "$pin" = 1 ]; then
+      daemon_cpu=(taskset -c "$(($(nproc) - 1))") generator_cpu=(taskset -c 0)
+    fi
+    "${daemon_cpu[@]}" nice -n "$niceness" "$bin/lulld" --config "$dir/lulld.yaml" 2>"$dir/lulld.log" &
     lulld_pid=$!
     status=0
     generator_priority=(nice -n "$niceness")
     [ "$realtime_generator" = 1 ] && generator_priority=(chrt -f 10)
     progress=()
     [ "$smoke" = 1 ] && progress=(--quiet)
-    "${generator_priority[@]}" "$bin/lull-ticks" --rate "$rate" --keys "$keys" --window "$window" --warmup "$warmup" \
+    "${generator_cpu[@]}" "${generator_priority[@]}" "$bin/lull-ticks" --rate "$rate" --keys "$keys" --window "$window" --warmup "$warmup" \
       --duration "$duration" --seed "$seed" --jump-fraction "$jump_fraction" \
       --transport "$transport" --send-interval-us "$send_interval_us" --min-events "$min_events" --threshold "$threshold" \
       --events "127.0.0.1:$events_port" --sink "127.0.0.1:$sink_port" \
