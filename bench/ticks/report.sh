@@ -38,3 +38,37 @@ END {
       cell(m, "rss_peak_bytes", 1048576, "%.0f"), cell(m, "heap_live_peak_bytes", 1048576, "%.0f")
   }
 }' "$1"
+
+# Side by side within each repeat: the maxima of each 10 s of the scored phase (from the sink's
+# per-second maxima), and each mode's p99.99 and 10 s maxima as a ratio to `off` in the same
+# repeat (the issue's target for idle: at most 1.2).
+dir=$(dirname "$1")
+echo
+echo "| run | mode | p99.99 us | 10 s max: median us | 10 s max: worst us | p99.99 / off | median 10 s max / off | worst 10 s max / off |"
+echo "|---|---|---|---|---|---|---|---|"
+for intervals in "$dir"/*-*/intervals.csv; do
+  run=$(basename "$(dirname "$intervals")")
+  [ -f "$(dirname "$intervals")/summary.txt" ] || continue  # an unfinished run
+  p9999=$(sed -n 's/^latency_p9999_us=//p' "$(dirname "$intervals")/summary.txt")
+  awk -F, -v run="$run" -v p9999="${p9999:-0}" '
+    NR > 1 && $2 == "scored" { bin = int(($1 - 0.001) / 10); if ($9 > max[bin]) max[bin] = $9; seen[bin] = 1 }
+    END {
+      n = 0; worst = 0
+      for (b in seen) { v[++n] = max[b]; if (max[b] > worst) worst = max[b] }
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+      median = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+      split(run, part, "-")
+      printf "%s %s %.0f %.0f %.0f\n", part[2], part[1], p9999, median, worst
+    }' "$intervals"
+done | sort -k1,1n -k2,2 | awk '
+  { run[NR] = $1; mode[NR] = $2; p[NR] = $3; med[NR] = $4; worst[NR] = $5
+    if ($2 == "off") { offp[$1] = $3; offmed[$1] = $4; offworst[$1] = $5 } }
+  END {
+    for (i = 1; i <= NR; i++) {
+      r = run[i]
+      if (r in offp && offp[r] > 0)
+        printf "| %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |\n", r, mode[i], p[i], med[i], worst[i], p[i] / offp[r], med[i] / offmed[r], worst[i] / offworst[r]
+      else
+        printf "| %s | %s | %.0f | %.0f | %.0f | | | |\n", r, mode[i], p[i], med[i], worst[i]
+    }
+  }'
