@@ -40,6 +40,8 @@ struct InputConfig {
   std::size_t max_line = 64 * kKiB;
   std::size_t max_connections = 1024;  // TCP only: connections beyond it are refused and counted
   std::size_t receive_buffer = 0;      // SO_RCVBUF in bytes; 0 keeps the kernel's default
+  // TCP only: a connection that sends nothing for this long is closed and counted; 0 never.
+  Duration idle_timeout = std::chrono::minutes(10);
 
   friend bool operator==(const InputConfig&, const InputConfig&) = default;
 };

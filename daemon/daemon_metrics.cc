@@ -26,6 +26,12 @@ DaemonMetrics::DaemonMetrics(prometheus::Registry& registry)
                                .Help("TCP connections closed at once because the input had "
                                      "max_connections open.")
                                .Register(registry)),
+      idle_closed_(prometheus::BuildCounter()
+                       .Name("lull_input_connections_idle_closed_total")
+                       .Help("TCP connections lulld closed because they sent nothing for the "
+                             "input's idle_timeout. A steady rate means clients that connect "
+                             "and go silent, or an idle_timeout shorter than a producer's pauses.")
+                       .Register(registry)),
       reload_successful_(prometheus::BuildGauge()
                              .Name("lull_config_last_reload_successful")
                              .Help("1 if the last configuration load (start-up or SIGHUP) "
@@ -58,7 +64,7 @@ void DaemonMetrics::config_loaded(bool successful) {
 
 DaemonMetrics::Input DaemonMetrics::input(const std::string& name) {
   return {events_.Add({{"input", name}}), connections_.Add({{"input", name}}),
-          connections_refused_.Add({{"input", name}})};
+          connections_refused_.Add({{"input", name}}), idle_closed_.Add({{"input", name}})};
 }
 
 }  // namespace lull::daemon

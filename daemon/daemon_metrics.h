@@ -24,6 +24,7 @@ class DaemonMetrics {
     prometheus::Counter& events;
     prometheus::Gauge& connections;
     prometheus::Counter& connections_refused;
+    prometheus::Counter& idle_closed;
   };
   Input input(const std::string& name);
 
@@ -40,6 +41,7 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Counter>& rejected_family_;
   prometheus::Family<prometheus::Gauge>& connections_;
   prometheus::Family<prometheus::Counter>& connections_refused_;
+  prometheus::Family<prometheus::Counter>& idle_closed_;
   std::array<prometheus::Counter*, std::size(kAllRejectReasons)> rejected_{};
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_time_;

@@ -20,12 +20,21 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   static constexpr std::size_t kReadSize = 64 * 1024;
 
   TcpConnection(TcpInput& input, std::uint64_t id, tcp::socket socket)
-      : input_(input), id_(id), socket_(std::move(socket)), framer_(input.config().max_line) {}
+      : input_(input),
+        id_(id),
+        socket_(std::move(socket)),
+        idle_timer_(socket_.get_executor()),
+        framer_(input.config().max_line),
+        arrival_(runtime::Arrival::now()) {}
 
-  void start() { read(); }
+  void start() {
+    read();
+    if (input_.config().idle_timeout.count() > 0) watch_idle();
+  }
 
   // Reactor shutdown: take what the kernel has already received, then close.
   void drain_and_close() {
+    idle_timer_.cancel();
     boost::system::error_code error;
     socket_.non_blocking(true, error);
     while (!error) {
@@ -51,12 +60,37 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
             self->framer_.finish([&](std::string_view line) { self->deliver(line); },
                                  [&] { self->oversize(); });
             boost::system::error_code ignored;
+            self->idle_timer_.cancel();
             self->socket_.close(ignored);
             self->input_.closed(self->id_);
             return;
           }
           self->read();
         });
+  }
+
+  // One wake-up per idle_timeout, not a timer reset per read: the timer waits until the
+  // last read plus the timeout and, if a read came since, waits again from that read.
+  // A plain Asio timer, not the reactor's TimerQueue: minutes-long deadlines need no GC
+  // quantum to end early for them.
+  void watch_idle() {
+    const auto timeout = input_.config().idle_timeout;
+    idle_timer_.expires_at(arrival_.steady + timeout);
+    idle_timer_.async_wait([self = shared_from_this(), timeout](boost::system::error_code error) {
+      if (error || !self->socket_.is_open()) return;  // drain_and_close() or a close ran
+      if (std::chrono::steady_clock::now() - self->arrival_.steady < timeout) {
+        return self->watch_idle();
+      }
+      spdlog::debug("input {}: connection idle for {} ms, closed", self->input_.config().name,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+      // As at any close, an unterminated last line is still a line.
+      self->framer_.finish([&](std::string_view line) { self->deliver(line); },
+                           [&] { self->oversize(); });
+      boost::system::error_code ignored;
+      self->socket_.close(ignored);  // the pending read completes with operation_aborted
+      self->input_.counters_.idle_closed.Increment();
+      self->input_.closed(self->id_);
+    });
   }
 
   void consume(std::size_t n) {
@@ -76,8 +110,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   TcpInput& input_;
   std::uint64_t id_;
   tcp::socket socket_;
+  asio::steady_timer idle_timer_;
   LineFramer framer_;
-  runtime::Arrival arrival_;  // of the read being framed
+  runtime::Arrival arrival_;  // of the read being framed; the last read, for idle_timeout
   std::array<char, kReadSize> buffer_;
 };
 

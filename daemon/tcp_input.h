@@ -1,6 +1,7 @@
 // tcp_input.h: a TCP listener whose connections each carry a stream of NDJSON lines.
 // Each connection frames its bytes with a LineFramer and hands lines to Ingest. At most
-// max_connections are open; one more is accepted and closed at once, and counted.
+// max_connections are open; one more is accepted and closed at once, and counted. A
+// connection that sends nothing for idle_timeout is closed, and counted.
 // Reactor thread only.
 #pragma once
 

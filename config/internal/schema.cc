@@ -43,6 +43,12 @@ constexpr Field<InputConfig> kInputFields[] = {
      .member = &InputConfig::receive_buffer,
      .max = 1 * kGiB,
      .example = "4MiB"},
+    {.key = "idle_timeout",
+     .kind = Kind::kDuration,
+     .member = &InputConfig::idle_timeout,
+     .max = ns(hours(24)),
+     .applies = [](const InputConfig& input) { return input.type == InputType::kTcp; },
+     .not_applicable = "only tcp inputs take idle_timeout"},
 };
 
 constexpr Field<EventsConfig> kEventsFields[] = {

@@ -246,6 +246,8 @@ TEST(LoadErrors, MaxConnectionsOnAUdpInput) {
   EXPECT_EQ(errors_of("inputs:\n  - type: udp\n    max_connections: 5\n"),
             Lines{"lull.yaml:3:5: inputs[0].max_connections: only tcp inputs take "
                   "max_connections"});
+  EXPECT_EQ(errors_of("inputs:\n  - type: udp\n    idle_timeout: 5s\n"),
+            Lines{"lull.yaml:3:5: inputs[0].idle_timeout: only tcp inputs take idle_timeout"});
 }
 
 // --- checks across keys --------------------------------------------------------------------

@@ -66,6 +66,7 @@ inputs:
     max_line: 1MiB
     max_connections: 10
     receive_buffer: 4MiB
+    idle_timeout: 30s
   - type: udp
     name: "ticks feed"
     listen: "[::1]:7501"
@@ -99,6 +100,7 @@ gc:
   EXPECT_EQ(tcp.max_line, 1 * kMiB);
   EXPECT_EQ(tcp.max_connections, 10u);
   EXPECT_EQ(tcp.receive_buffer, 4 * kMiB);
+  EXPECT_EQ(tcp.idle_timeout, std::chrono::seconds(30));
   const InputConfig& udp = config.inputs[1];
   EXPECT_EQ(udp.type, InputType::kUdp);
   EXPECT_EQ(udp.name, "ticks feed");

@@ -25,6 +25,7 @@ TEST(ToYaml, PrintsTheDefaultsNormalized) {
             "    max_line: 64KiB\n"
             "    max_connections: 1024\n"
             "    receive_buffer: 0B\n"
+            "    idle_timeout: 10m\n"
             "  - type: udp\n"
             "    name: udp\n"
             "    listen: 127.0.0.1:7400\n"
@@ -74,7 +75,8 @@ TEST(ToYaml, UnusualValuesRoundTrip) {
                                .listen = {"0.0.0.0", 65535},
                                .max_line = 64,
                                .max_connections = 1'000'000,
-                               .receive_buffer = 1}};
+                               .receive_buffer = 1,
+                               .idle_timeout = std::chrono::nanoseconds(0)}};
   config.events = {.key_field = "- key", .time_field = "null"};
   config.metrics = {.enabled = false, .listen = {"::", 9464}, .window = std::chrono::seconds(3570)};
   config.log.level = "off";
