@@ -49,6 +49,9 @@ struct InputConfig {
 struct EventsConfig {
   std::string key_field = "key";  // a line without this string field is rejected
   std::string time_field = "ts";  // event time in ns since the epoch; arrival time if absent
+  // An event whose time is further than this ahead of its arrival's wall clock is rejected
+  // (it would empty its key's windows and then hold them open); 0 accepts any time.
+  Duration max_future = std::chrono::minutes(1);
 
   friend bool operator==(const EventsConfig&, const EventsConfig&) = default;
 };

@@ -32,6 +32,14 @@ DaemonMetrics::DaemonMetrics(prometheus::Registry& registry)
                              "input's idle_timeout. A steady rate means clients that connect "
                              "and go silent, or an idle_timeout shorter than a producer's pauses.")
                        .Register(registry)),
+      kernel_drops_(prometheus::BuildCounter()
+                        .Name("lull_input_kernel_drops_total")
+                        .Help("UDP datagrams the kernel dropped because the input's receive "
+                              "buffer was full (the socket's SO_RXQ_OVFL count), by input. "
+                              "Learnt from the next datagram read, so drops show once traffic "
+                              "flows again. Any increase: lulld falls behind its senders' "
+                              "bursts; raise receive_buffer or slow the senders.")
+                        .Register(registry)),
       reload_successful_(prometheus::BuildGauge()
                              .Name("lull_config_last_reload_successful")
                              .Help("1 if the last configuration load (start-up or SIGHUP) "
@@ -64,7 +72,8 @@ void DaemonMetrics::config_loaded(bool successful) {
 
 DaemonMetrics::Input DaemonMetrics::input(const std::string& name) {
   return {events_.Add({{"input", name}}), connections_.Add({{"input", name}}),
-          connections_refused_.Add({{"input", name}}), idle_closed_.Add({{"input", name}})};
+          connections_refused_.Add({{"input", name}}), idle_closed_.Add({{"input", name}}),
+          kernel_drops_.Add({{"input", name}})};
 }
 
 }  // namespace lull::daemon

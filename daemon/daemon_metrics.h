@@ -25,6 +25,7 @@ class DaemonMetrics {
     prometheus::Gauge& connections;
     prometheus::Counter& connections_refused;
     prometheus::Counter& idle_closed;
+    prometheus::Counter& kernel_drops;
   };
   Input input(const std::string& name);
 
@@ -42,6 +43,7 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>& connections_;
   prometheus::Family<prometheus::Counter>& connections_refused_;
   prometheus::Family<prometheus::Counter>& idle_closed_;
+  prometheus::Family<prometheus::Counter>& kernel_drops_;
   std::array<prometheus::Counter*, std::size(kAllRejectReasons)> rejected_{};
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_time_;

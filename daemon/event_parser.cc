@@ -15,6 +15,7 @@ std::string_view to_string(RejectReason reason) {
     case RejectReason::kFieldNamesFull: return "field_names_full";
     case RejectReason::kHeapFull: return "heap_full";
     case RejectReason::kMaxKeys: return "max_keys";
+    case RejectReason::kFutureTime: return "future_time";
   }
   return "unknown";
 }

@@ -25,11 +25,12 @@ enum class RejectReason : std::uint8_t {
   kFieldNamesFull,  // a new field name, and FieldNames already holds its maximum
   kHeapFull,        // the GC heap stayed above its hard limit after a full collection
   kMaxKeys,         // a new key while state.max_keys keys are held (its rules skipped it)
+  kFutureTime,      // its time is further ahead of the arrival than events.max_future
 };
 inline constexpr RejectReason kAllRejectReasons[] = {
     RejectReason::kInvalidJson, RejectReason::kNotObject,   RejectReason::kMissingKey,
     RejectReason::kBadKey,      RejectReason::kLineTooLong, RejectReason::kFieldNamesFull,
-    RejectReason::kHeapFull,    RejectReason::kMaxKeys};
+    RejectReason::kHeapFull,    RejectReason::kMaxKeys,     RejectReason::kFutureTime};
 
 std::string_view to_string(RejectReason reason);
 

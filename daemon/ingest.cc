@@ -28,6 +28,7 @@ Ingest::Ingest(const config::EventsConfig& events, gc::Heap& heap, FieldNames& n
     : parser_(events.key_field),
       builder_(heap, names, intern_or_throw(names, events.time_field)),
       heap_(heap),
+      max_future_ns_(events.max_future.count()),
       monitor_(monitor),
       metrics_(metrics) {}
 
@@ -45,6 +46,12 @@ void Ingest::line(std::string_view text, const runtime::Arrival& arrival,
     if (!event) {
       reject(RejectReason::kFieldNamesFull, input,
              "more than " + std::to_string(FieldNames::kMaxNames) + " distinct field names");
+      return;
+    }
+    if (max_future_ns_ > 0 && event->time_ns() - arrival.realtime_ns > max_future_ns_) {
+      reject(RejectReason::kFutureTime, input,
+             std::to_string((event->time_ns() - arrival.realtime_ns) / 1'000'000) +
+                 " ms ahead of the clock: " + printable_sample(text));
       return;
     }
     if (monitor_ != nullptr && monitor_->on_event(event, arrival) == Monitor::Outcome::kKeyLimit) {

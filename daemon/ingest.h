@@ -35,6 +35,7 @@ class Ingest {
   EventParser parser_;
   EventBuilder builder_;
   gc::Heap& heap_;
+  std::int64_t max_future_ns_;  // 0: no bound
   Monitor* monitor_;
   DaemonMetrics& metrics_;
   RateLimitedLog reject_log_{10, std::chrono::seconds(1)};

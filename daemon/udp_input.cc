@@ -14,6 +14,10 @@ namespace lull::daemon {
 namespace asio = boost::asio;
 using asio::ip::udp;
 
+namespace {
+constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(std::uint32_t));
+}  // namespace
+
 UdpInput::UdpInput(asio::io_context& io, const config::InputConfig& config, Ingest& ingest,
                    DaemonMetrics::Input counters)
     : config_(config),
@@ -22,12 +26,18 @@ UdpInput::UdpInput(asio::io_context& io, const config::InputConfig& config, Inge
       socket_(io, udp_endpoint(config.listen)),
       buffers_(kBatch * (config.max_line + 1)),
       headers_(kBatch),
-      vectors_(kBatch) {
+      vectors_(kBatch),
+      controls_(kBatch * kControlSize) {
   if (config.receive_buffer > 0) {
     socket_.set_option(
         asio::socket_base::receive_buffer_size(static_cast<int>(config.receive_buffer)));
   }
   socket_.non_blocking(true);
+  int on = 1;
+  if (setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on) != 0) {
+    spdlog::warn("input {}: kernel drops will not be counted: SO_RXQ_OVFL: {}", config_.name,
+                 std::strerror(errno));
+  }
 }
 
 void UdpInput::start() {
@@ -51,6 +61,8 @@ bool UdpInput::receive(unsigned batches) {
       headers_[i] = {};
       headers_[i].msg_hdr.msg_iov = &vectors_[i];
       headers_[i].msg_hdr.msg_iovlen = 1;
+      headers_[i].msg_hdr.msg_control = controls_.data() + i * kControlSize;
+      headers_[i].msg_hdr.msg_controllen = kControlSize;
     }
     int received =
         ::recvmmsg(socket_.native_handle(), headers_.data(), kBatch, MSG_DONTWAIT, nullptr);
@@ -63,6 +75,7 @@ bool UdpInput::receive(unsigned batches) {
     arrival_ = runtime::Arrival::now();
     for (int i = 0; i < received; ++i) {
       const auto& header = headers_[static_cast<unsigned>(i)];
+      count_kernel_drops(header.msg_hdr);
       datagram(
           {static_cast<const char*>(vectors_[static_cast<unsigned>(i)].iov_base), header.msg_len},
           (header.msg_hdr.msg_flags & MSG_TRUNC) != 0);
@@ -70,6 +83,21 @@ bool UdpInput::receive(unsigned batches) {
     if (static_cast<unsigned>(received) < kBatch) return false;
   }
   return true;
+}
+
+void UdpInput::count_kernel_drops(const msghdr& header) {
+  // The kernel attaches the count only once it is non-zero; it is cumulative and wraps at
+  // 2^32, so the unsigned difference is the drops since the last datagram that carried it.
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&header), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL) continue;
+    std::uint32_t drops;
+    std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+    if (const std::uint32_t added = drops - kernel_drops_; added > 0 && added < (1u << 31)) {
+      counters_.kernel_drops.Increment(added);
+      kernel_drops_ = drops;
+    }
+  }
 }
 
 void UdpInput::datagram(std::string_view bytes, bool truncated) {

@@ -1,11 +1,14 @@
 // udp_input.h: a UDP socket whose datagrams each hold one or more whole NDJSON lines.
 // Reads in batches with recvmmsg(2): one readiness wake-up takes up to kBatch datagrams,
 // so a busy socket costs one system call per batch rather than per event. A datagram
-// longer than max_line is rejected whole (line_too_long). Reactor thread only.
+// longer than max_line is rejected whole (line_too_long). Datagrams the kernel dropped for a
+// full receive buffer are counted from SO_RXQ_OVFL: each datagram read carries the socket's
+// drop count at the time it was queued. Reactor thread only.
 #pragma once
 
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "config/config.h"
@@ -37,6 +40,7 @@ class UdpInput {
   // Receives up to `batches` batches without blocking; false when the socket ran dry.
   bool receive(unsigned batches);
   void datagram(std::string_view bytes, bool truncated);
+  void count_kernel_drops(const msghdr& header);
 
   config::InputConfig config_;
   Ingest& ingest_;
@@ -45,7 +49,9 @@ class UdpInput {
   std::vector<char> buffers_;  // kBatch slots of max_line + 1 bytes
   std::vector<mmsghdr> headers_;
   std::vector<iovec> vectors_;
-  runtime::Arrival arrival_;  // of the batch being handled
+  std::vector<char> controls_;      // kBatch slots of kControlSize bytes, for SO_RXQ_OVFL
+  std::uint32_t kernel_drops_ = 0;  // the socket's drop count last seen (it wraps)
+  runtime::Arrival arrival_;        // of the batch being handled
 };
 
 }  // namespace lull::daemon

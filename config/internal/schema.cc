@@ -54,6 +54,10 @@ constexpr Field<InputConfig> kInputFields[] = {
 constexpr Field<EventsConfig> kEventsFields[] = {
     {.key = "key_field", .kind = Kind::kString, .member = &EventsConfig::key_field},
     {.key = "time_field", .kind = Kind::kString, .member = &EventsConfig::time_field},
+    {.key = "max_future",
+     .kind = Kind::kDuration,
+     .member = &EventsConfig::max_future,
+     .max = ns(hours(24 * 365))},
 };
 
 constexpr Field<MetricsConfig> kMetricsFields[] = {

@@ -34,6 +34,7 @@ TEST(ToYaml, PrintsTheDefaultsNormalized) {
             "events:\n"
             "  key_field: key\n"
             "  time_field: ts\n"
+            "  max_future: 1m\n"
             "metrics:\n"
             "  enabled: true\n"
             "  listen: 127.0.0.1:9464\n"
