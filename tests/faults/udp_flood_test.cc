@@ -58,21 +58,27 @@ long flood(std::uint16_t port, const std::atomic<bool>& stop) {
   return sent;
 }
 
-// The drops column of the UDP socket bound to 127.0.0.1:port in /proc/net/udp; -1 if absent.
-long proc_net_udp_drops(std::uint16_t port) {
+// The UDP socket bound to 127.0.0.1:port as /proc/net/udp shows it: bytes waiting in its
+// receive queue and datagrams dropped; -1 each if absent.
+struct SocketLine {
+  long queued = -1;
+  long drops = -1;
+};
+SocketLine proc_net_udp(std::uint16_t port) {
   char local[32];
   std::snprintf(local, sizeof local, "0100007F:%04X", port);
   std::ifstream table("/proc/net/udp");
   for (std::string line; std::getline(table, line);) {
     std::istringstream fields(line);
-    std::string slot, address, field;
-    fields >> slot >> address;
+    std::string slot, address, remote, state, queues, field;
+    fields >> slot >> address >> remote >> state >> queues;  // queues: tx:rx, in hex
     if (address != local) continue;
-    long drops = -1;
-    while (fields >> field) drops = std::atol(field.c_str());
-    return drops;
+    SocketLine socket_line;
+    socket_line.queued = std::strtol(queues.c_str() + queues.find(':') + 1, nullptr, 16);
+    while (fields >> field) socket_line.drops = std::atol(field.c_str());
+    return socket_line;
   }
-  return -1;
+  return {};
 }
 
 class UdpFlood : public FaultTest {};
@@ -100,21 +106,12 @@ TEST_F(UdpFlood, DropsAreCountedExactlyTcpStaysServedAndLulldRecovers) {
   sender.join();
   EXPECT_LT(slowest, 1s) << "a TCP event waited that long behind the UDP flood";
 
-  // The flood is over: lulld empties the socket, then one more datagram brings the drop
-  // count the kernel has kept since the last one it queued.
-  double handled = -1;
-  ASSERT_TRUE(eventually(
-      [&] {
-        const double now = events("udp");
-        const bool settled = now == handled;
-        handled = now;
-        if (!settled) std::this_thread::sleep_for(100ms);
-        return settled;
-      },
-      20s));
+  // The flood is over: lulld empties the socket, then one more datagram (which now finds
+  // room) brings the drop count the kernel has kept since the last one it queued.
+  ASSERT_TRUE(eventually([&] { return proc_net_udp(event_port_).queued == 0; }, 20s));
   ASSERT_TRUE(udp_send(event_port_, {datagram(2)}));
   ++sent;
-  const double kernel_drops_seen = proc_net_udp_drops(event_port_);
+  const double kernel_drops_seen = static_cast<double>(proc_net_udp(event_port_).drops);
   ASSERT_TRUE(eventually(
       [&] {
         return events("udp") +
