@@ -1,9 +1,10 @@
 // fuzz_heap.cc: the collector on programs written by the fuzzer. The first byte picks the heap's
-// set-up (nursery size, explicit or classic mode, torture, pretenuring); every following op is
-// one byte of opcode and a few bytes of arguments (missing bytes read as 0): allocate nodes,
-// strings, double arrays, reference arrays and old-space objects with destructors; link and
-// unlink Members; drop, copy and move Local roots; enter and leave NoGcScopes; minor
-// collections, major steps of a few work units or an expired deadline, full collections.
+// set-up (nursery size, explicit or classic mode, torture, pretenuring, the page cache, a hard
+// limit of 1 MiB); every following op is one byte of opcode and a few bytes of arguments
+// (missing bytes read as 0): allocate nodes, strings, double arrays, reference arrays and
+// old-space objects with destructors; link and unlink Members; drop, copy and move Local roots;
+// enter and leave NoGcScopes; minor collections, major steps of a few work units or an expired
+// deadline, full collections.
 // A shadow model says what must be reachable from the roots and what every object holds. After
 // every collection and at the end the heap is walked against it (values, references, sharing),
 // the verifier must find nothing, no reachable object may be destroyed nor any object twice, and
@@ -16,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gc/errors.h"
 #include "gc/handles.h"
 #include "gc/heap.h"
 #include "gc/member.h"
@@ -130,6 +132,12 @@ class Program {
     return id;
   }
 
+  // An object whose allocation threw: it never existed.
+  void forget(std::uint64_t id) {
+    model_.erase(id);
+    if (!fats_.empty() && fats_.back() == id) fats_.pop_back();
+  }
+
   // Maps model ids to the real objects reachable from the roots, checking every value on the
   // way; afterwards ptr_ holds exactly the reachable objects.
   void walk() {
@@ -236,7 +244,20 @@ class Program {
     model_.at(holder).slots[slot] = id;
   }
 
+  // One op. With a hard limit, an allocation may throw HeapLimitError after the full collection
+  // it forced (moving objects, even inside a region): the object was never made, and the heap
+  // must still match the model.
   void step(Reader& in) {
+    try {
+      op(in);
+    } catch (const gc::HeapLimitError&) {
+      LULL_FUZZ_CHECK(heap_.policy().hard_limit_bytes != 0, "HeapLimitError without a limit");
+      forget(next_id_ - 1);  // every op makes at most one object, its last id
+      check();
+    }
+  }
+
+  void op(Reader& in) {
     switch (in.byte() % 17) {
       case 0: {  // a new node in a root, dropping what the root held
         const std::size_t root = in.below(kRoots);
@@ -420,6 +441,8 @@ int fuzz_heap_one(const std::uint8_t* data, std::size_t size) {
   policy.classic_step_budget = std::chrono::microseconds(5);
   policy.empty_page_cache_bytes = (setup & 0x20) ? 0 : 128 * 1024;
   policy.pretenure_survival = (setup & 0x40) ? 0.3 : 0.9;
+  // Small enough for a program to reach: about 60 live large strings.
+  policy.hard_limit_bytes = (setup & 0x80) ? 1u << 20 : 0;
 
   destroyed().clear();
   std::vector<std::uint64_t> with_destructor;
