@@ -220,7 +220,7 @@ TEST_F(TcpSinkTest, SinkThatNeverReadsNeverBlocksTheReactor) {
   // Generous bounds: the machine is shared. A blocked reactor would miss them by seconds.
   EXPECT_LT(fired - due, 100ms);
   EXPECT_LT(slowest_emit, 100ms);
-  EXPECT_GT(emitted, static_cast<int>(kQueue) * 10);
+  EXPECT_GT(emitted, static_cast<int>(kQueue) * 2);  // well past the bound (ThreadSanitizer: ~4x)
   EXPECT_LE(deepest, kQueue);
   EXPECT_EQ(sink->queue_depth(), kQueue);
   EXPECT_GT(sink->dropped(), 0u);
