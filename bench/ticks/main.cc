@@ -15,19 +15,13 @@
 #include "bench/ticks/interval_report.h"
 #include "bench/ticks/loopback.h"
 #include "bench/ticks/options.h"
-#include "bench/ticks/price_jump_model.h"
 #include "bench/ticks/scoring_sink.h"
 #include "bench/ticks/sender.h"
 #include "bench/ticks/summary.h"
+#include "bench/ticks/tick_stream.h"
 
 namespace lull::bench {
 namespace {
-
-std::int64_t realtime_ns() {
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
-}
 
 void sleep_until(std::int64_t when_ns) {
   const timespec wake{static_cast<time_t>(when_ns / 1'000'000'000),

@@ -1,6 +1,7 @@
 // options.cc: parsing of lull-ticks' command line; see options.h.
 #include "bench/ticks/options.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -65,7 +66,7 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
   auto integer = [](auto& target, double low, double high) {
     return [&target, low, high](const std::string& text) {
       double value;
-      if (!parse_number(text, value) || value < low || value > high || value != (long long)value) {
+      if (!parse_number(text, value) || value < low || value > high || value != std::floor(value)) {
         return false;
       }
       target = static_cast<std::remove_reference_t<decltype(target)>>(value);

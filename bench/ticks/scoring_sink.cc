@@ -18,12 +18,6 @@
 namespace lull::bench {
 namespace {
 
-std::int64_t realtime_ns() {
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
-}
-
 // The integer after `"name":` in a JSON line, or nullopt. lulld writes the fields in a fixed
 // order without spaces; this accepts any order and a space after the colon.
 std::optional<std::int64_t> field(std::string_view line, std::string_view quoted_name) {

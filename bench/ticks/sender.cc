@@ -18,12 +18,6 @@
 namespace lull::bench {
 namespace {
 
-std::int64_t realtime_ns() {
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
-}
-
 bool write_all(int fd, const std::string& bytes, bool udp) {
   if (udp) {
     // A datagram that the receiver's buffer cannot take is dropped by the kernel, silently;

@@ -1,6 +1,7 @@
 // sender.h: the open-loop generator: sends the tick stream on its fixed schedule over TCP (one
 // connection) or UDP (whole lines, up to batch_max a datagram), never waiting for the daemon
-// to catch up on its own account: whatever is due is sent at once, with the ts it was due at.
+// to catch up on its own account: whatever is due is sent at the next write (at most one per
+// send_interval_us), with the ts it was due at.
 // A TCP write that blocks (the daemon does not read) delays later events, and the lag is
 // reported, but their ts stay those of the schedule, so the daemon is charged for the wait.
 #pragma once

@@ -6,6 +6,8 @@
 // the reference model and lulld see the same double.
 #pragma once
 
+#include <time.h>
+
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -13,6 +15,13 @@
 #include <vector>
 
 namespace lull::bench {
+
+// The clock of the schedule and of the scoring, as the spec has it: CLOCK_REALTIME, in ns.
+inline std::int64_t realtime_ns() {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+}
 
 // The scheduled send time of event `seq` (from 1) of a stream at `rate` events/s from t0_ns.
 inline std::int64_t scheduled_ts(std::int64_t t0_ns, double rate, std::uint64_t seq) {
@@ -30,6 +39,13 @@ struct Tick {
 class TickStream {
  public:
   TickStream(std::uint64_t seed, int keys, double rate, double jump_fraction, std::int64_t t0_ns);
+
+  // The clock of the schedule and of the scoring, as the spec has it: CLOCK_REALTIME, in ns.
+  inline std::int64_t realtime_ns() {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+  }
 
   // The scheduled send time of event `seq`, in CLOCK_REALTIME ns.
   std::int64_t scheduled_ts(std::uint64_t seq) const;
