@@ -9,9 +9,11 @@ packages=(
   cmake ninja-build g++ pkg-config clang-format
   # libraries
   libboost-dev libspdlog-dev libyaml-cpp-dev prometheus-cpp-dev libsimdjson-dev
-  libsystemd-dev
+  libsystemd-dev libnats-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libgc-dev prometheus netcat-openbsd curl gnuplot-nox
+  # scale-out tests: a real NATS JetStream server on loopback
+  nats-server
   # deploy checks: systemd-analyze, and dpkg-deb/dpkg-shlibdeps for the CPack .deb
   systemd dpkg-dev file
   # fuzzing (tests/fuzz): clang, and libclang-rt-14-dev for -fsanitize=fuzzer's libFuzzer and the
