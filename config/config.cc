@@ -26,6 +26,14 @@ std::string_view to_string(InputType type) {
   switch (type) {
     case InputType::kTcp: return "tcp";
     case InputType::kUdp: return "udp";
+    case InputType::kJetStream: return "jetstream";
+  }
+  return "?";
+}
+
+std::string_view to_string(Assignment assignment) {
+  switch (assignment) {
+    case Assignment::kStatic: return "static";
   }
   return "?";
 }
@@ -55,6 +63,7 @@ std::string_view to_string(ActionType type) {
     case ActionType::kTcp: return "tcp";
     case ActionType::kUdp: return "udp";
     case ActionType::kLog: return "log";
+    case ActionType::kJetStream: return "jetstream";
   }
   return "?";
 }

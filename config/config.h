@@ -29,7 +29,10 @@ struct Address {
   friend bool operator==(const Address&, const Address&) = default;
 };
 
-enum class InputType { kTcp, kUdp };
+enum class InputType { kTcp, kUdp, kJetStream };
+// Who decides which partitions of a jetstream input an instance owns: the config (`owned`).
+// (Leases in NATS KV, with failover, are the next step of the scale-out work.)
+enum class Assignment { kStatic };
 
 struct InputConfig {
   InputType type = InputType::kTcp;
@@ -42,6 +45,25 @@ struct InputConfig {
   std::size_t receive_buffer = 0;      // SO_RCVBUF in bytes; 0 keeps the kernel's default
   // TCP only: a connection that sends nothing for this long is closed and counted; 0 never.
   Duration idle_timeout = std::chrono::minutes(10);
+
+  // jetstream only (README "Running several instances"). Producers publish <subject>.<key>;
+  // the server's mapping turns it into <subject>.<p>.<key>, p = FNV-1a-32(key) mod partitions,
+  // captured by the stream <stream_prefix>_<p>. This instance reads the partitions it owns.
+  std::vector<std::string> servers;  // nats://host:port; required
+  std::string stream_prefix = "TICKS";
+  std::string subject = "ticks";
+  std::size_t partitions = 0;  // required; fixed when the streams are made
+  Assignment assignment = Assignment::kStatic;
+  std::vector<std::size_t> owned;  // static: the partitions read here; required
+  // How often each partition's position (the last event whose actions every sink has taken)
+  // is written to the KV bucket <stream_prefix>_positions.
+  Duration commit_interval = std::chrono::milliseconds(100);
+  // A rebuild replays from position time - longest rule span - replay_slack: the slack covers
+  // producers' clocks running behind the server's message timestamps.
+  Duration replay_slack = std::chrono::seconds(5);
+  std::size_t fetch_batch = 500;                     // messages per pull request
+  Duration fetch_expires = std::chrono::seconds(1);  // a pull request's longest wait
+  std::size_t max_pending = 10'000;  // messages fetched and not yet handled, all partitions
 
   friend bool operator==(const InputConfig&, const InputConfig&) = default;
 };
@@ -140,15 +162,20 @@ struct RuleConfig {
   friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
 };
 
-enum class ActionType { kTcp, kUdp, kLog };
+enum class ActionType { kTcp, kUdp, kLog, kJetStream };
 enum class DropPolicy { kDropOldest, kDropNewest };
 
 struct ActionConfig {
   std::string name;  // the key in the `actions:` map
   ActionType type = ActionType::kLog;
-  Address target;                             // tcp, udp: where the sink listens
-  std::size_t queue = 100'000;                // tcp: actions held while the sink is down or slow
-  DropPolicy drop = DropPolicy::kDropOldest;  // tcp: which action a full queue loses
+  Address target;               // tcp, udp: where the sink listens
+  std::size_t queue = 100'000;  // tcp, jetstream: actions held while the sink is down or slow
+  DropPolicy drop = DropPolicy::kDropOldest;  // tcp, jetstream: which action a full queue loses
+  // jetstream: publishes each action to <subject>.<rule> with a PubAck, and with the header
+  // Nats-Msg-Id = <rule>/<partition>/<stream seq> for events from a jetstream input, so that
+  // the server drops the repeats a rebuild makes.
+  std::vector<std::string> servers;  // nats://host:port
+  std::string subject = "lull.actions";
   Duration reconnect_min = std::chrono::milliseconds(100);  // tcp: first reconnect delay
   Duration reconnect_max = std::chrono::seconds(5);         // tcp: backoff doubles up to this
   std::string level = "info";  // log: the log level of the action's line
@@ -173,6 +200,7 @@ struct Config {
 };
 
 std::string_view to_string(InputType type);
+std::string_view to_string(Assignment assignment);
 std::string_view to_string(GcMode mode);
 std::string_view to_string(RuleKind kind);
 std::string_view to_string(ActionType type);

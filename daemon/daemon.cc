@@ -32,10 +32,12 @@ Daemon::Daemon(const config::Config& config, ConfigSource source)
       tcp_inputs_.push_back(std::make_unique<TcpInput>(reactor_.io(), input, ingest_, counters));
       spdlog::info("input {}: listening on tcp {}", input.name,
                    text(tcp_inputs_.back()->local_endpoint()));
-    } else {
+    } else if (input.type == config::InputType::kUdp) {
       udp_inputs_.push_back(std::make_unique<UdpInput>(reactor_.io(), input, ingest_, counters));
       spdlog::info("input {}: listening on udp {}", input.name,
                    text(udp_inputs_.back()->local_endpoint()));
+    } else {
+      throw std::runtime_error("input " + input.name + ": jetstream inputs are not built yet");
     }
   }
   if (config_.metrics.enabled) {

@@ -23,7 +23,9 @@
 namespace lull::config::internal {
 
 // kNumber may be optional (unset: not printed); kStringList is a flow list of names
-// ("[size, venue]"); kMatch is a rule's map of field conditions (config.h, FieldMatch).
+// ("[size, venue]"), each an `item` (a field name unless the row says); kIndexList a flow
+// list of whole numbers below a bound ("[0, 1, 5]"); kMatch is a rule's map of field
+// conditions (config.h, FieldMatch).
 enum class Kind {
   kDuration,
   kSize,
@@ -34,6 +36,7 @@ enum class Kind {
   kAddress,
   kEnum,
   kStringList,
+  kIndexList,
   kMatch
 };
 
@@ -45,8 +48,8 @@ template <class S>
 using Member =
     std::variant<Duration S::*, std::size_t S::*, double S::*, std::optional<double> S::*,
                  bool S::*, std::string S::*, Address S::*, std::vector<std::string> S::*,
-                 std::vector<FieldMatch> S::*, GcMode S::*, InputType S::*, RuleKind S::*,
-                 ActionType S::*, DropPolicy S::*>;
+                 std::vector<FieldMatch> S::*, std::vector<std::size_t> S::*, GcMode S::*,
+                 InputType S::*, Assignment S::*, RuleKind S::*, ActionType S::*, DropPolicy S::*>;
 
 template <class S>
 struct Field {
@@ -54,13 +57,14 @@ struct Field {
   Kind kind;
   Member<S> member;
   Reload reload = Reload::kRestart;
-  std::uint64_t min = 0;  // kDuration (ns), kSize (bytes), kCount: inclusive bounds
+  std::uint64_t min = 0;  // kDuration (ns), kSize (bytes), kCount, kIndexList: inclusive bounds
   std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   double min_number = 0;  // kNumber
   double max_number = 0;
   bool min_exclusive = false;                      // kNumber: gc.major_factor > 1
   std::span<const std::string_view> choices = {};  // kEnum, in the enum's order
-  std::string_view example = {};  // "expected a size like ..."; the default's text if empty
+  std::string_view example = {};         // "expected a size like ..."; the default's text if empty
+  std::string_view item = "field name";  // kStringList: what each item is, in messages
   bool required = false;
   bool (*applies)(const S&) = nullptr;   // nullptr: always; else a key only some items take
   std::string_view not_applicable = {};  // the error when it is set where it does not apply
@@ -104,6 +108,9 @@ constexpr bool rows_consistent(std::span<const Field<S>> fields) {
       case Kind::kStringList:
         ok = std::holds_alternative<std::vector<std::string> S::*>(f.member);
         break;
+      case Kind::kIndexList:
+        ok = std::holds_alternative<std::vector<std::size_t> S::*>(f.member);
+        break;
       case Kind::kMatch: ok = std::holds_alternative<std::vector<FieldMatch> S::*>(f.member); break;
     }
     if (!ok || f.min > f.max || (f.applies == nullptr) != f.not_applicable.empty()) return false;
@@ -119,8 +126,13 @@ std::string yaml_scalar(std::string_view text);
 // and a list of field names ("[size, venue]"), as flow YAML that reads back the same.
 std::string format_match(const std::vector<FieldMatch>& match);
 std::string format_string_list(const std::vector<std::string>& list);
+std::string format_index_list(const std::vector<std::size_t>& list);
 bool decode_match(const Entry& entry, DecodeContext& ctx, std::vector<FieldMatch>* out);
-bool decode_string_list(const Entry& entry, DecodeContext& ctx, std::vector<std::string>* out);
+// `expected` is the row's expectation(), `item` what each item is ("field name").
+bool decode_string_list(const Entry& entry, DecodeContext& ctx, const std::string& expected,
+                        std::string_view item, std::vector<std::string>* out);
+bool decode_index_list(const Entry& entry, DecodeContext& ctx, std::uint64_t max,
+                       std::vector<std::size_t>* out);
 
 // The index of an enum member's value among its choices, or of a string member's value.
 template <class S>
@@ -163,6 +175,8 @@ std::string format_field(const Field<S>& field, const S& section) {
     }
     case Kind::kStringList:
       return format_string_list(section.*std::get<std::vector<std::string> S::*>(field.member));
+    case Kind::kIndexList:
+      return format_index_list(section.*std::get<std::vector<std::size_t> S::*>(field.member));
     case Kind::kMatch:
       return format_match(section.*std::get<std::vector<FieldMatch> S::*>(field.member));
   }
@@ -196,7 +210,9 @@ std::string expectation(const Field<S>& field) {
     case Kind::kString: return "expected a string like " + example;
     case Kind::kAddress: return "expected an address like " + example;
     case Kind::kEnum: return "expected one of " + join_choices(field.choices, ", ");
-    case Kind::kStringList: return "expected a list of field names like " + example;
+    case Kind::kStringList:
+      return "expected a list of " + std::string(field.item) + "s like " + example;
+    case Kind::kIndexList: return "expected a list of whole numbers like " + example;
     case Kind::kMatch: return "expected a map of field conditions like " + example;
   }
   return {};
@@ -217,8 +233,12 @@ bool decode_field(const Field<S>& field, const Entry& entry, DecodeContext& ctx,
     return decode_match(entry, ctx, &(out.*std::get<std::vector<FieldMatch> S::*>(field.member)));
   }
   if (field.kind == Kind::kStringList) {
-    return decode_string_list(entry, ctx,
+    return decode_string_list(entry, ctx, expectation(field), field.item,
                               &(out.*std::get<std::vector<std::string> S::*>(field.member)));
+  }
+  if (field.kind == Kind::kIndexList) {
+    return decode_index_list(entry, ctx, field.max,
+                             &(out.*std::get<std::vector<std::size_t> S::*>(field.member)));
   }
   const std::string expected = expectation(field);
   if (!entry.value.IsScalar()) {
@@ -295,6 +315,7 @@ bool decode_field(const Field<S>& field, const Entry& entry, DecodeContext& ctx,
       return true;
     }
     case Kind::kStringList:
+    case Kind::kIndexList:
     case Kind::kMatch: break;  // decoded above
   }
   return false;

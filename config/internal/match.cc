@@ -165,27 +165,27 @@ bool decode_match(const Entry& entry, DecodeContext& ctx, std::vector<FieldMatch
   return ok;
 }
 
-bool decode_string_list(const Entry& entry, DecodeContext& ctx, std::vector<std::string>* out) {
+bool decode_string_list(const Entry& entry, DecodeContext& ctx, const std::string& expected,
+                        std::string_view item, std::vector<std::string>* out) {
+  const std::string noun(item);
   if (!entry.value.IsSequence()) {
-    ctx.error(
-        entry.value_position, entry.path,
-        "expected a list of field names like \"[size, venue]\", got " + describe(entry.value));
+    ctx.error(entry.value_position, entry.path, expected + ", got " + describe(entry.value));
     return false;
   }
   std::vector<std::string> list;
   bool ok = true;
   std::size_t index = 0;
-  for (const YAML::Node& item : entry.value) {
+  for (const YAML::Node& node : entry.value) {
     const std::string path = index_path(entry.path, index++);
-    const Position where = item_position(item, entry);
-    if (!item.IsScalar()) {
-      ctx.error(where, path, "expected a field name, got " + describe(item));
+    const Position where = item_position(node, entry);
+    if (!node.IsScalar()) {
+      ctx.error(where, path, "expected a " + noun + ", got " + describe(node));
       ok = false;
       continue;
     }
-    const std::string& name = item.Scalar();
+    const std::string& name = node.Scalar();
     if (name.empty()) {
-      ctx.error(where, path, "a field name must not be empty");
+      ctx.error(where, path, "a " + noun + " must not be empty");
       ok = false;
       continue;
     }
@@ -197,6 +197,41 @@ bool decode_string_list(const Entry& entry, DecodeContext& ctx, std::vector<std:
       }
     }
     list.push_back(name);
+  }
+  *out = std::move(list);
+  return ok;
+}
+
+bool decode_index_list(const Entry& entry, DecodeContext& ctx, std::uint64_t max,
+                       std::vector<std::size_t>* out) {
+  if (!entry.value.IsSequence()) {
+    ctx.error(entry.value_position, entry.path,
+              "expected a list of whole numbers like \"[0, 1, 5]\", got " + describe(entry.value));
+    return false;
+  }
+  std::vector<std::size_t> list;
+  bool ok = true;
+  std::size_t index = 0;
+  for (const YAML::Node& node : entry.value) {
+    const std::string path = index_path(entry.path, index++);
+    const Position where = item_position(node, entry);
+    Parsed<std::uint64_t> parsed =
+        node.IsScalar() ? parse_count(node.Scalar()) : Parsed<std::uint64_t>{};
+    if (!parsed.value.has_value() || *parsed.value > max) {
+      ctx.error(
+          where, path,
+          "expected a whole number from 0 to " + std::to_string(max) + ", got " + describe(node));
+      ok = false;
+      continue;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (list[i] == *parsed.value) {
+        ctx.error(where, path,
+                  node.Scalar() + " is listed twice; first as " + index_path(entry.path, i));
+        ok = false;
+      }
+    }
+    list.push_back(*parsed.value);
   }
   *out = std::move(list);
   return ok;
@@ -231,6 +266,16 @@ std::string format_match(const std::vector<FieldMatch>& match) {
     }
   }
   out += '}';
+  return out;
+}
+
+std::string format_index_list(const std::vector<std::size_t>& list) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(list[i]);
+  }
+  out += ']';
   return out;
 }
 

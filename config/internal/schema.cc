@@ -11,10 +11,21 @@ namespace {
 using std::chrono::hours;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
+using std::chrono::minutes;
 using std::chrono::seconds;
 
-constexpr std::string_view kInputTypes[] = {"tcp", "udp"};           // InputType's order
-constexpr std::string_view kGcModes[] = {"idle", "classic", "off"};  // GcMode's order
+constexpr std::uint64_t kMaxPartitions = 4096;
+
+constexpr bool listens(const InputConfig& input) {
+  return input.type != InputType::kJetStream;
+}
+constexpr bool jetstream(const InputConfig& input) {
+  return input.type == InputType::kJetStream;
+}
+
+constexpr std::string_view kInputTypes[] = {"tcp", "udp", "jetstream"};  // InputType's order
+constexpr std::string_view kAssignments[] = {"static"};                  // Assignment's order
+constexpr std::string_view kGcModes[] = {"idle", "classic", "off"};      // GcMode's order
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};  // spdlog's names
 
@@ -25,7 +36,11 @@ constexpr Field<InputConfig> kInputFields[] = {
      .choices = kInputTypes,
      .required = true},
     {.key = "name", .kind = Kind::kString, .member = &InputConfig::name, .example = "tcp-main"},
-    {.key = "listen", .kind = Kind::kAddress, .member = &InputConfig::listen},
+    {.key = "listen",
+     .kind = Kind::kAddress,
+     .member = &InputConfig::listen,
+     .applies = listens,
+     .not_applicable = "a jetstream input does not listen; it reads from `servers`"},
     {.key = "max_line",
      .kind = Kind::kSize,
      .member = &InputConfig::max_line,
@@ -42,13 +57,99 @@ constexpr Field<InputConfig> kInputFields[] = {
      .kind = Kind::kSize,
      .member = &InputConfig::receive_buffer,
      .max = 1 * kGiB,
-     .example = "4MiB"},
+     .example = "4MiB",
+     .applies = listens,
+     .not_applicable = "a jetstream input has no socket buffer to size"},
     {.key = "idle_timeout",
      .kind = Kind::kDuration,
      .member = &InputConfig::idle_timeout,
      .max = ns(hours(24)),
      .applies = [](const InputConfig& input) { return input.type == InputType::kTcp; },
      .not_applicable = "only tcp inputs take idle_timeout"},
+    {.key = "servers",
+     .kind = Kind::kStringList,
+     .member = &InputConfig::servers,
+     .example = "[nats://127.0.0.1:4222]",
+     .item = "server URL",
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take servers",
+     .missing =
+         [](const InputConfig&) {
+           return std::string("required for jetstream inputs, like [nats://127.0.0.1:4222]");
+         }},
+    {.key = "stream_prefix",
+     .kind = Kind::kString,
+     .member = &InputConfig::stream_prefix,
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take stream_prefix"},
+    {.key = "subject",
+     .kind = Kind::kString,
+     .member = &InputConfig::subject,
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take subject"},
+    {.key = "partitions",
+     .kind = Kind::kCount,
+     .member = &InputConfig::partitions,
+     .min = 1,
+     .max = kMaxPartitions,
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take partitions",
+     .missing =
+         [](const InputConfig&) {
+           return std::string("required for jetstream inputs: the P of the server's mapping");
+         }},
+    {.key = "assignment",
+     .kind = Kind::kEnum,
+     .member = &InputConfig::assignment,
+     .choices = kAssignments,
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take assignment"},
+    {.key = "owned",
+     .kind = Kind::kIndexList,
+     .member = &InputConfig::owned,
+     .max = kMaxPartitions - 1,
+     .example = "[0, 1, 2]",
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take owned",
+     .missing =
+         [](const InputConfig&) {
+           return std::string(
+               "required with assignment static: the partitions this instance reads");
+         }},
+    {.key = "commit_interval",
+     .kind = Kind::kDuration,
+     .member = &InputConfig::commit_interval,
+     .min = ns(milliseconds(1)),
+     .max = ns(minutes(10)),
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take commit_interval"},
+    {.key = "replay_slack",
+     .kind = Kind::kDuration,
+     .member = &InputConfig::replay_slack,
+     .max = ns(hours(1)),
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take replay_slack"},
+    {.key = "fetch_batch",
+     .kind = Kind::kCount,
+     .member = &InputConfig::fetch_batch,
+     .min = 1,
+     .max = 100'000,
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take fetch_batch"},
+    {.key = "fetch_expires",
+     .kind = Kind::kDuration,
+     .member = &InputConfig::fetch_expires,
+     .min = ns(milliseconds(10)),
+     .max = ns(minutes(1)),
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take fetch_expires"},
+    {.key = "max_pending",
+     .kind = Kind::kCount,
+     .member = &InputConfig::max_pending,
+     .min = 1,
+     .max = 10'000'000,
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take max_pending"},
 };
 
 constexpr Field<EventsConfig> kEventsFields[] = {

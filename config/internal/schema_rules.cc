@@ -10,8 +10,9 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kRuleKinds[] = {"threshold", "deviation", "rate", "absence",
-                                           "sequence"};             // RuleKind's order
-constexpr std::string_view kActionTypes[] = {"tcp", "udp", "log"};  // ActionType's order
+                                           "sequence"};  // RuleKind's order
+constexpr std::string_view kActionTypes[] = {"tcp", "udp", "log",
+                                             "jetstream"};          // ActionType's order
 constexpr std::string_view kDropPolicies[] = {"oldest", "newest"};  // DropPolicy's order
 constexpr std::string_view kActionLevels[] = {"trace", "debug", "info",
                                               "warn",  "error", "critical"};  // spdlog's names
@@ -20,6 +21,10 @@ constexpr double kAnyNumber = std::numeric_limits<double>::max();
 
 std::string required_for_kind(const RuleConfig& rule) {
   return "required for " + std::string(to_string(rule.kind)) + " rules";
+}
+
+constexpr bool queues(const ActionConfig& action) {
+  return action.type == ActionType::kTcp || action.type == ActionType::kJetStream;
 }
 
 std::string required_for_type(const ActionConfig& action) {
@@ -181,7 +186,10 @@ constexpr Field<ActionConfig> kActionFields[] = {
      .member = &ActionConfig::target,
      .reload = Reload::kLive,
      .example = "127.0.0.1:7500",
-     .applies = [](const ActionConfig& a) { return a.type != ActionType::kLog; },
+     .applies =
+         [](const ActionConfig& a) {
+           return a.type == ActionType::kTcp || a.type == ActionType::kUdp;
+         },
      .not_applicable = "only tcp and udp actions take target",
      .missing = required_for_type},
     {.key = "queue",
@@ -190,15 +198,15 @@ constexpr Field<ActionConfig> kActionFields[] = {
      .reload = Reload::kLive,
      .min = 1,
      .max = 10'000'000,
-     .applies = [](const ActionConfig& a) { return a.type == ActionType::kTcp; },
-     .not_applicable = "only tcp actions take queue"},
+     .applies = queues,
+     .not_applicable = "only tcp and jetstream actions take queue"},
     {.key = "drop",
      .kind = Kind::kEnum,
      .member = &ActionConfig::drop,
      .reload = Reload::kLive,
      .choices = kDropPolicies,
-     .applies = [](const ActionConfig& a) { return a.type == ActionType::kTcp; },
-     .not_applicable = "only tcp actions take drop"},
+     .applies = queues,
+     .not_applicable = "only tcp and jetstream actions take drop"},
     {.key = "reconnect_min",
      .kind = Kind::kDuration,
      .member = &ActionConfig::reconnect_min,
@@ -222,6 +230,21 @@ constexpr Field<ActionConfig> kActionFields[] = {
      .choices = kActionLevels,
      .applies = [](const ActionConfig& a) { return a.type == ActionType::kLog; },
      .not_applicable = "only log actions take level"},
+    {.key = "servers",
+     .kind = Kind::kStringList,
+     .member = &ActionConfig::servers,
+     .reload = Reload::kLive,
+     .example = "[nats://127.0.0.1:4222]",
+     .item = "server URL",
+     .applies = [](const ActionConfig& a) { return a.type == ActionType::kJetStream; },
+     .not_applicable = "only jetstream actions take servers",
+     .missing = required_for_type},
+    {.key = "subject",
+     .kind = Kind::kString,
+     .member = &ActionConfig::subject,
+     .reload = Reload::kLive,
+     .applies = [](const ActionConfig& a) { return a.type == ActionType::kJetStream; },
+     .not_applicable = "only jetstream actions take subject"},
 };
 
 static_assert(rows_consistent<RuleConfig>(kRuleFields));

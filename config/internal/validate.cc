@@ -2,7 +2,9 @@
 //   gc.soft_limit < gc.hard_limit, gc.min_trigger <= gc.soft_limit and
 //   gc.nursery <= gc.hard_limit / 4 (when there is a hard limit: 0 means none);
 //   gc.mode off needs a hard limit; input names are unique; no two listeners of one protocol
-//   (metrics is tcp) share an address, where 0.0.0.0 and [::] overlap every host on their port.
+//   (metrics is tcp) share an address, where 0.0.0.0 and [::] overlap every host on their port;
+//   a jetstream input's owned partitions are below its partitions, its stream prefix and
+//   subject are names NATS takes, its servers are nats:// URLs, and there is at most one.
 //   The rules' and actions' checks are in validate_rules.cc.
 #include "config/internal/validate.h"
 
@@ -78,14 +80,50 @@ std::string clash_message(std::string_view protocol, const Address& mine, std::s
          ", which listens on " + std::string(protocol) + " " + theirs.to_string();
 }
 
+void check_jetstream(const InputConfig& input, const std::string& item, DecodeContext& ctx) {
+  auto usable = [&](std::string_view key) { return !ctx.failed(join_path(item, key)); };
+  auto report = [&](std::string_view key, std::string message) {
+    const std::string path = join_path(item, key);
+    ctx.error(ctx.where_value(path).value_or(input_spot(ctx, item, key)), path, std::move(message));
+  };
+  if (usable("owned") && usable("partitions")) {
+    for (std::size_t partition : input.owned) {
+      if (partition >= input.partitions) {
+        report("owned", "partition " + std::to_string(partition) + " does not exist: partitions " +
+                            "are numbered 0 to " + std::to_string(input.partitions - 1));
+      }
+    }
+  }
+  if (usable("servers")) check_server_urls(input.servers, join_path(item, "servers"), ctx);
+  if (usable("stream_prefix") && !is_stream_name(input.stream_prefix)) {
+    report("stream_prefix",
+           "expected letters, digits, '-' and '_' only (a JetStream stream name), got \"" +
+               input.stream_prefix + "\"");
+  }
+  if (usable("subject") && !is_literal_subject(input.subject)) {
+    report("subject", "expected a NATS subject without wildcards, like \"ticks\" or " +
+                          std::string("\"market.ticks\", got \"") + input.subject + "\"");
+  }
+}
+
 void check_inputs(const Config& config, DecodeContext& ctx) {
   const auto& inputs = config.inputs;
   auto usable = [&](std::size_t i, std::string_view key) {
     const std::string item = index_path("inputs", i);
     return !ctx.failed(item) && !ctx.failed(join_path(item, key));
   };
+  std::optional<std::size_t> first_jetstream;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string item = index_path("inputs", i);
+    if (inputs[i].type == InputType::kJetStream && !ctx.failed(item)) {
+      check_jetstream(inputs[i], item, ctx);
+      if (first_jetstream) {
+        ctx.error(ctx.where_set(item).value_or(Position{}), item,
+                  "only one jetstream input is supported; " +
+                      index_path("inputs", *first_jetstream) + " is one");
+      }
+      first_jetstream = i;
+    }
     for (std::size_t j = 0; j < i; ++j) {
       const std::string other = index_path("inputs", j);
       if (usable(i, "name") && usable(j, "name") && inputs[i].name == inputs[j].name) {
@@ -97,7 +135,7 @@ void check_inputs(const Config& config, DecodeContext& ctx) {
         ctx.error(input_spot(ctx, item, "name"), join_path(item, "name"), std::move(message));
       }
       if (usable(i, "listen") && usable(j, "listen") && inputs[i].type == inputs[j].type &&
-          clash(inputs[i].listen, inputs[j].listen)) {
+          inputs[i].type != InputType::kJetStream && clash(inputs[i].listen, inputs[j].listen)) {
         ctx.error(
             input_spot(ctx, item, "listen"), join_path(item, "listen"),
             clash_message(to_string(inputs[i].type), inputs[i].listen, other, inputs[j].listen));
@@ -124,6 +162,40 @@ void check_inputs(const Config& config, DecodeContext& ctx) {
 }
 
 }  // namespace
+
+bool is_stream_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool is_literal_subject(std::string_view subject) {
+  if (subject.empty() || subject.front() == '.' || subject.back() == '.') return false;
+  char previous = 0;
+  for (char c : subject) {
+    if (c == '*' || c == '>' || static_cast<unsigned char>(c) <= ' ' || c == 127) return false;
+    if (c == '.' && previous == '.') return false;
+    previous = c;
+  }
+  return true;
+}
+
+void check_server_urls(const std::vector<std::string>& servers, const std::string& path,
+                       DecodeContext& ctx) {
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    const std::string& url = servers[i];
+    const std::string_view scheme = "nats://";
+    if (url.rfind(scheme, 0) != 0 || url.size() == scheme.size()) {
+      const std::string item = index_path(path, i);
+      ctx.error(ctx.where_value(path).value_or(ctx.where_set(path).value_or(Position{})), item,
+                "expected a server URL like \"nats://127.0.0.1:4222\", got \"" + url + "\"");
+    }
+  }
+}
 
 Spot locate(const DecodeContext& ctx, const std::string& a, const std::string& b) {
   const std::optional<Position> wa = ctx.where_set(a);

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "config/internal/yaml_walk.h"
@@ -25,5 +27,13 @@ struct Spot {
   bool at_a = true;
 };
 Spot locate(const DecodeContext& ctx, const std::string& a, const std::string& b);
+
+// NATS names, shared by the jetstream input and action checks: a stream name (letters,
+// digits, '-', '_'), a subject with no wildcard and no empty token, and nats:// server URLs
+// (each bad one reported at its item of the list at `path`).
+bool is_stream_name(std::string_view name);
+bool is_literal_subject(std::string_view subject);
+void check_server_urls(const std::vector<std::string>& servers, const std::string& path,
+                       DecodeContext& ctx);
 
 }  // namespace lull::config::internal

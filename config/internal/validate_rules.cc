@@ -142,6 +142,15 @@ void check_action(const ActionConfig& action, DecodeContext& ctx) {
     ctx.error(ctx.where_value(path).value_or(item.at("target")), path,
               "the port must not be 0: lulld sends to this address, so it needs the sink's port");
   }
+  if (action.type == ActionType::kJetStream) {
+    if (item.usable("servers")) check_server_urls(action.servers, item.path("servers"), ctx);
+    if (item.usable("subject") && !is_literal_subject(action.subject)) {
+      const std::string path = item.path("subject");
+      ctx.error(ctx.where_value(path).value_or(item.at("subject")), path,
+                "expected a NATS subject without wildcards, like \"lull.actions\", got " +
+                    quoted(action.subject));
+    }
+  }
   if (action.type == ActionType::kTcp && item.usable("reconnect_min") &&
       item.usable("reconnect_max") && action.reconnect_max < action.reconnect_min) {
     const std::string min = format_duration(action.reconnect_min);

@@ -17,6 +17,8 @@ std::unique_ptr<ActionSink> make_action_sink(const config::ActionConfig& config,
     case config::ActionType::kTcp: return std::make_unique<TcpSink>(config, io, timers, registry);
     case config::ActionType::kUdp: return std::make_unique<UdpSink>(config, io, registry);
     case config::ActionType::kLog: return std::make_unique<LogSink>(config, registry);
+    case config::ActionType::kJetStream:
+      throw std::runtime_error("action " + config.name + ": jetstream sinks are not built yet");
   }
   throw std::invalid_argument("action " + config.name + ": unknown type");
 }

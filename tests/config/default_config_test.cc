@@ -98,7 +98,8 @@ TEST(DefaultConfig, ItsCommentedExamplesLoadAndShowEveryRuleKindAndActionType) {
   ASSERT_TRUE(result.ok()) << result.error_text() << actions << rules;
   std::set<ActionType> types;
   for (const ActionConfig& action : result.config->actions) types.insert(action.type);
-  EXPECT_EQ(types, (std::set{ActionType::kTcp, ActionType::kUdp, ActionType::kLog}));
+  EXPECT_EQ(types, (std::set{ActionType::kTcp, ActionType::kUdp, ActionType::kLog,
+                             ActionType::kJetStream}));
   std::set<RuleKind> kinds;
   for (const RuleConfig& rule : result.config->rules) {
     kinds.insert(rule.kind);
@@ -111,7 +112,7 @@ TEST(DefaultConfig, ItsCommentedExamplesLoadAndShowEveryRuleKindAndActionType) {
 TEST(DefaultConfig, SetsAndDocumentsEveryKeyOfTheTable) {
   // Rules and actions are documented on their commented examples.
   std::map<std::string, std::string> blocks = comment_blocks(default_config_text());
-  for (std::string_view section : {"actions", "rules"}) {
+  for (std::string_view section : {"inputs", "actions", "rules"}) {
     blocks.merge(comment_blocks(example_of(default_config_text(), section)));
   }
   const std::regex default_tag(R"(Default: ([^ |\n]+))");

@@ -223,8 +223,9 @@ TEST(LoadErrors, AnInvalidEnumListsTheChoices) {
   EXPECT_EQ(errors_of("gc:\n  mode: clasic\n"),
             Lines{"lull.yaml:2:9: gc.mode: expected one of idle, classic, off, got \"clasic\"; "
                   "did you mean 'classic'?"});
-  EXPECT_EQ(errors_of("inputs:\n  - type: http\n"),
-            Lines{"lull.yaml:2:11: inputs[0].type: expected one of tcp, udp, got \"http\""});
+  EXPECT_EQ(
+      errors_of("inputs:\n  - type: http\n"),
+      Lines{"lull.yaml:2:11: inputs[0].type: expected one of tcp, udp, jetstream, got \"http\""});
 }
 
 TEST(LoadErrors, AnInvalidLogLevelListsTheLevels) {
@@ -239,7 +240,7 @@ TEST(LoadErrors, AnInvalidLogLevelListsTheLevels) {
 TEST(LoadErrors, AMissingInputTypeIsReportedAtTheInput) {
   EXPECT_EQ(errors_of("inputs:\n  - listen: 127.0.0.1:7400\n"),
             Lines{"lull.yaml:2:5: inputs[0].type: required key is missing; expected one of tcp, "
-                  "udp"});
+                  "udp, jetstream"});
 }
 
 TEST(LoadErrors, MaxConnectionsOnAUdpInput) {
@@ -248,6 +249,49 @@ TEST(LoadErrors, MaxConnectionsOnAUdpInput) {
                   "max_connections"});
   EXPECT_EQ(errors_of("inputs:\n  - type: udp\n    idle_timeout: 5s\n"),
             Lines{"lull.yaml:3:5: inputs[0].idle_timeout: only tcp inputs take idle_timeout"});
+}
+
+TEST(LoadErrors, AJetStreamInputNeedsServersPartitionsAndOwnedAndNoListener) {
+  EXPECT_EQ(errors_of("inputs:\n  - type: jetstream\n    listen: 127.0.0.1:1\n"),
+            (Lines{"lull.yaml:2:5: inputs[0].servers: required for jetstream inputs, like "
+                   "[nats://127.0.0.1:4222]",
+                   "lull.yaml:2:5: inputs[0].partitions: required for jetstream inputs: the P of "
+                   "the server's mapping",
+                   "lull.yaml:2:5: inputs[0].owned: required with assignment static: the "
+                   "partitions this instance reads",
+                   "lull.yaml:3:5: inputs[0].listen: a jetstream input does not listen; it reads "
+                   "from `servers`"}));
+  EXPECT_EQ(errors_of("inputs:\n  - type: tcp\n    partitions: 4\n"),
+            Lines{"lull.yaml:3:5: inputs[0].partitions: only jetstream inputs take partitions"});
+}
+
+TEST(LoadErrors, AJetStreamInputsNamesAndPartitionsAreChecked) {
+  EXPECT_EQ(
+      errors_of(
+          "inputs:\n  - type: jetstream\n    servers: [nats://a:1, \"http://b:2\", nats://a:1]\n"
+          "    partitions: 4\n    owned: [0, 4, x, 0]\n    stream_prefix: \"T.X\"\n"
+          "    subject: \"ticks.*\"\n"),
+      (Lines{
+          "lull.yaml:3:41: inputs[0].servers[2]: \"nats://a:1\" is listed twice; first as "
+          "inputs[0].servers[0]",
+          "lull.yaml:5:19: inputs[0].owned[2]: expected a whole number from 0 to 4095, got \"x\"",
+          "lull.yaml:5:22: inputs[0].owned[3]: 0 is listed twice; first as inputs[0].owned[0]"}));
+  EXPECT_EQ(
+      errors_of(
+          "inputs:\n  - type: jetstream\n    servers: [nats://a:1, \"http://b:2\"]\n"
+          "    partitions: 4\n    owned: [0, 4]\n    stream_prefix: \"T.X\"\n"
+          "    subject: \"ticks.*\"\n"
+          "  - {type: jetstream, name: two, servers: [nats://a:1], partitions: 1, owned: [0]}\n"),
+      (Lines{
+          "lull.yaml:3:14: inputs[0].servers[1]: expected a server URL like "
+          "\"nats://127.0.0.1:4222\", got \"http://b:2\"",
+          "lull.yaml:5:12: inputs[0].owned: partition 4 does not exist: partitions are numbered "
+          "0 to 3",
+          "lull.yaml:6:20: inputs[0].stream_prefix: expected letters, digits, '-' and '_' only (a "
+          "JetStream stream name), got \"T.X\"",
+          "lull.yaml:7:14: inputs[0].subject: expected a NATS subject without wildcards, like "
+          "\"ticks\" or \"market.ticks\", got \"ticks.*\"",
+          "lull.yaml:8:5: inputs[1]: only one jetstream input is supported; inputs[0] is one"}));
 }
 
 // --- checks across keys --------------------------------------------------------------------
@@ -360,7 +404,8 @@ log:
                 "lull.yaml:3:9: gc.mode: expected one of idle, classic, off, got \"fast\"",
                 "lull.yaml:4:3: gc.quantom: unknown key; did you mean 'quantum'?",
                 "lull.yaml:7:5: inputs[0].max_connections: only tcp inputs take max_connections",
-                "lull.yaml:8:5: inputs[1].type: required key is missing; expected one of tcp, udp",
+                "lull.yaml:8:5: inputs[1].type: required key is missing; expected one of tcp, udp, "
+                "jetstream",
                 "lull.yaml:8:13: inputs[1].listen: expected an address like \"127.0.0.1:7400\"; "
                 "\"nowhere\" has no port",
                 "lull.yaml:10:10: log.level: expected one of trace, debug, info, warn, error, "

@@ -116,7 +116,7 @@ TEST(RuleErrors, AThresholdRuleNeedsABoundAndBoundsInOrder) {
 TEST(RuleErrors, AnActionsTypeDecidesItsKeys) {
   EXPECT_EQ(errors_of("actions:\n  a: {target: 127.0.0.1:1}\n"),
             Lines{"lull.yaml:2:3: actions.a.type: required key is missing; expected one of tcp, "
-                  "udp, log"});
+                  "udp, log, jetstream"});
   EXPECT_EQ(errors_of("actions:\n  a: {type: tcp}\n  b: {type: udp}\n"),
             (Lines{"lull.yaml:2:3: actions.a.target: required for tcp actions",
                    "lull.yaml:3:3: actions.b.target: required for udp actions"}));
@@ -124,8 +124,8 @@ TEST(RuleErrors, AnActionsTypeDecidesItsKeys) {
                       "  b:\n    type: udp\n    target: 127.0.0.1:1\n    drop: oldest\n"
                       "    level: info\n    reconnect_min: 1s\n"),
             (Lines{"lull.yaml:4:5: actions.a.target: only tcp and udp actions take target",
-                   "lull.yaml:5:5: actions.a.queue: only tcp actions take queue",
-                   "lull.yaml:9:5: actions.b.drop: only tcp actions take drop",
+                   "lull.yaml:5:5: actions.a.queue: only tcp and jetstream actions take queue",
+                   "lull.yaml:9:5: actions.b.drop: only tcp and jetstream actions take drop",
                    "lull.yaml:10:5: actions.b.level: only log actions take level",
                    "lull.yaml:11:5: actions.b.reconnect_min: only tcp actions take "
                    "reconnect_min"}));
@@ -265,10 +265,11 @@ TEST(NameErrors, AnUnknownActionIsReportedAtItsValueWithTheDefinedOnes) {
 }
 
 TEST(NameErrors, AnActionThatFailedToDecodeIsStillDefined) {
-  EXPECT_EQ(errors_of("actions:\n  sink: {type: http}\n"
-                      "rules:\n  - {name: a, kind: absence, timeout: 1s, action: sink}\n"),
-            Lines{"lull.yaml:2:16: actions.sink.type: expected one of tcp, udp, log, got "
-                  "\"http\""});
+  EXPECT_EQ(
+      errors_of("actions:\n  sink: {type: http}\n"
+                "rules:\n  - {name: a, kind: absence, timeout: 1s, action: sink}\n"),
+      Lines{"lull.yaml:2:16: actions.sink.type: expected one of tcp, udp, log, jetstream, got "
+            "\"http\""});
 }
 
 // --- checks across keys --------------------------------------------------------------------

@@ -65,19 +65,34 @@ TEST(ToYaml, DefaultsRoundTrip) {
 
 TEST(ToYaml, UnusualValuesRoundTrip) {
   Config config;
-  config.inputs = {InputConfig{.type = InputType::kUdp,
-                               .name = "feed: \"a\" \\ b\t#1",
-                               .listen = {"::1", 0},
-                               .max_line = 1536,
-                               .max_connections = 1024,
-                               .receive_buffer = 3 * kGiB / 4},
-                   InputConfig{.type = InputType::kTcp,
-                               .name = "yes",
-                               .listen = {"0.0.0.0", 65535},
-                               .max_line = 64,
-                               .max_connections = 1'000'000,
-                               .receive_buffer = 1,
-                               .idle_timeout = std::chrono::nanoseconds(0)}};
+  InputConfig udp;
+  udp.type = InputType::kUdp;
+  udp.name = "feed: \"a\" \\ b\t#1";
+  udp.listen = {"::1", 0};
+  udp.max_line = 1536;
+  udp.receive_buffer = 3 * kGiB / 4;
+  InputConfig tcp;
+  tcp.type = InputType::kTcp;
+  tcp.name = "yes";
+  tcp.listen = {"0.0.0.0", 65535};
+  tcp.max_line = 64;
+  tcp.max_connections = 1'000'000;
+  tcp.receive_buffer = 1;
+  tcp.idle_timeout = std::chrono::nanoseconds(0);
+  InputConfig nats;
+  nats.type = InputType::kJetStream;
+  nats.name = "jetstream";
+  nats.servers = {"nats://[::1]:4222", "nats://10.0.0.2:4222"};
+  nats.stream_prefix = "T-1_x";
+  nats.subject = "market.ticks";
+  nats.partitions = 4096;
+  nats.owned = {4095, 0, 17};
+  nats.commit_interval = std::chrono::milliseconds(1);
+  nats.replay_slack = std::chrono::nanoseconds(0);
+  nats.fetch_batch = 1;
+  nats.fetch_expires = std::chrono::seconds(60);
+  nats.max_pending = 7;
+  config.inputs = {udp, tcp, nats};
   config.events = {.key_field = "- key", .time_field = "null"};
   config.metrics = {.enabled = false, .listen = {"::", 9464}, .window = std::chrono::seconds(3570)};
   config.log.level = "off";
