@@ -20,10 +20,9 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/event_builder.h"
 #include "daemon/monitor.h"
 #include "gc/testing.h"
-#include "tests/daemon/recording_sink.h"
+#include "tests/daemon/monitor_harness.h"
 
 namespace lull::daemon {
 namespace {
@@ -31,7 +30,7 @@ namespace {
 using namespace std::chrono_literals;
 using Op = config::FieldMatch::Op;
 
-using testing::RecordingSink;
+using testing::MonitorHarness;
 
 std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   const char* text = std::getenv(name);
@@ -554,49 +553,6 @@ struct Options {
   bool torture = false;
 };
 
-// One lulld Monitor with its own heap per stream, so each stream's rules start afresh.
-class Harness {
- public:
-  Harness(std::vector<config::RuleConfig> rules, bool torture, std::size_t max_keys = 1000) {
-    config_.rules = std::move(rules);
-    config_.state.max_keys = max_keys;
-    for (auto& rule : config_.rules) rule.action = "sink";
-    if (torture) gc::testing::set_torture_for_testing(reactor_.heap(), true);
-    monitor_ = std::make_unique<Monitor>(
-        config_, reactor_, names_, std::map<std::string, ActionSink*>{{"sink", &sink_}}, registry_);
-    builder_ = std::make_unique<EventBuilder>(reactor_.heap(), names_, *names_.intern("ts"));
-  }
-  ~Harness() { gc::testing::set_torture_for_testing(reactor_.heap(), false); }
-
-  Monitor::Outcome feed(const std::string& line) {
-    auto parsed = parser_.parse(line);
-    EXPECT_TRUE(parsed.event) << line;
-    gc::Local<Event> event(reactor_.heap(), builder_->build(*parsed.event, 0));
-    return monitor_->on_event(event, runtime::Arrival::now());
-  }
-
-  gc::Heap& heap() { return reactor_.heap(); }
-  Monitor& monitor() { return *monitor_; }
-  std::vector<std::string>& lines() { return sink_.lines; }
-  // The lull_state_keys gauge as a scrape would read it.
-  double keys_gauge() const {
-    for (const auto& family : registry_.Collect()) {
-      if (family.name == "lull_state_keys") return family.metric.at(0).gauge.value;
-    }
-    return -1;
-  }
-
- private:
-  config::Config config_;
-  runtime::Reactor reactor_{config::GcConfig{}};
-  FieldNames names_;
-  RecordingSink sink_;
-  prometheus::Registry registry_;
-  EventParser parser_{"key"};
-  std::unique_ptr<EventBuilder> builder_;
-  std::unique_ptr<Monitor> monitor_;
-};
-
 // Runs one stream through lulld and the reference; on the first event whose firings differ,
 // reports how to reproduce it and returns false.
 bool run_stream(std::uint64_t seed, std::size_t index, const Options& options,
@@ -606,7 +562,8 @@ bool run_stream(std::uint64_t seed, std::size_t index, const Options& options,
   auto events = generator.stream(options.events);
   std::vector<ReferenceRule> reference;
   for (const auto& rule : rules) reference.emplace_back(rule);
-  Harness lulld(rules, options.torture);
+  // One Monitor with its own heap per stream, so each stream's rules start afresh.
+  MonitorHarness lulld(rules, {.torture = options.torture});
   gc::Heap& heap = lulld.heap();
   std::mt19937_64 gc_rng(seed ^ (index << 20));
 
@@ -709,7 +666,7 @@ TEST(RulesDifferentialTest, KeyExplosionKeepsTheHeapBounded) {
   rule.field = "price";
   rule.window = 10s;
   rule.min_events = 5;
-  Harness lulld({rule}, false, kMaxKeys);
+  MonitorHarness lulld({rule}, {.max_keys = kMaxKeys});
   gc::Heap& heap = lulld.heap();
 
   std::vector<int> ticks(kMaxKeys, 0);  // per accepted key: seconds of event time so far

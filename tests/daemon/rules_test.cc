@@ -3,17 +3,18 @@
 // absence rule's (a few milliseconds of real time).
 #include <gtest/gtest.h>
 
-#include "daemon/event_builder.h"
+#include <optional>
+
 #include "daemon/monitor.h"
 #include "gc/testing.h"
-#include "tests/daemon/recording_sink.h"
+#include "tests/daemon/monitor_harness.h"
 
 namespace lull::daemon {
 namespace {
 
 using namespace std::chrono_literals;
 
-using testing::RecordingSink;
+using testing::MonitorHarness;
 
 config::FieldMatch equals(std::string field, std::string value) {
   return {std::move(field), config::FieldMatch::Op::kEquals, {std::move(value)}, 0};
@@ -21,36 +22,22 @@ config::FieldMatch equals(std::string field, std::string value) {
 
 class RulesTest : public ::testing::Test {
  protected:
-  void start(std::vector<config::RuleConfig> rules, std::size_t max_keys = 1000) {
-    config_.rules = std::move(rules);
-    config_.state.max_keys = max_keys;
-    for (auto& rule : config_.rules) rule.action = "sink";
-    monitor_ = std::make_unique<Monitor>(
-        config_, reactor_, names_, std::map<std::string, ActionSink*>{{"sink", &sink_}}, registry_);
-    builder_ = std::make_unique<EventBuilder>(reactor_.heap(), names_, *names_.intern("ts"));
+  void start(std::vector<config::RuleConfig> rules, MonitorHarness::Options options = {}) {
+    harness_.emplace(std::move(rules), options);
   }
 
-  Monitor::Outcome feed(const std::string& line) {
-    auto parsed = parser_.parse(line);
-    EXPECT_TRUE(parsed.event) << line;
-    gc::Local<Event> event(reactor_.heap(), builder_->build(*parsed.event, 0));
-    return monitor_->on_event(event, runtime::Arrival::now());
-  }
+  Monitor::Outcome feed(const std::string& line) { return harness_->feed(line); }
   // A tick of `key` at `seconds` (event time) with `price`.
   Monitor::Outcome tick(const std::string& key, double seconds, double price, int seq = 0) {
     return feed(R"({"seq":)" + std::to_string(seq) + R"(,"ts":)" +
                 std::to_string(static_cast<std::int64_t>(seconds * 1e9)) + R"(,"key":")" + key +
                 R"(","type":"tick","price":)" + std::to_string(price) + "}");
   }
+  std::vector<std::string>& lines() { return harness_->lines(); }
+  Monitor& monitor() { return harness_->monitor(); }
+  runtime::Reactor& reactor() { return harness_->reactor(); }
 
-  config::Config config_;
-  runtime::Reactor reactor_{config::GcConfig{}};
-  FieldNames names_;
-  RecordingSink sink_;
-  prometheus::Registry registry_;
-  EventParser parser_{"key"};
-  std::unique_ptr<EventBuilder> builder_;
-  std::unique_ptr<Monitor> monitor_;
+  std::optional<MonitorHarness> harness_;
 };
 
 config::RuleConfig price_jump() {
@@ -69,37 +56,37 @@ TEST_F(RulesTest, DeviationFiresOnAJumpOnceTheWindowHoldsMinEvents) {
   start({price_jump()});
   for (int i = 0; i < 9; ++i) tick("m1", i, 100);
   tick("m1", 9, 120, 9);  // only 9 events in the window: no firing
-  EXPECT_TRUE(sink_.lines.empty());
+  EXPECT_TRUE(lines().empty());
   tick("m1", 10, 100);      // window 9 x 100 + 120, mean 102: 0.0196, quiet; then it joins
   tick("m1", 11, 108, 77);  // mean 1120 / 11 = 101.818..: 0.0607 > 0.05
-  ASSERT_EQ(sink_.lines.size(), 1u);
+  ASSERT_EQ(lines().size(), 1u);
   EXPECT_EQ(
-      sink_.lines[0],
+      lines()[0],
       R"({"rule":"price-jump","key":"m1","seq":77,"ts":11000000000,"price":108,"mean":101.81818181818181})");
   tick("m1", 12, 106);  // mean 1228 / 12 = 102.33..: 0.0358, quiet
-  EXPECT_EQ(sink_.lines.size(), 1u);
-  EXPECT_EQ(monitor_->events_held(), 13);
+  EXPECT_EQ(lines().size(), 1u);
+  EXPECT_EQ(monitor().events_held(), 13);
 }
 
 TEST_F(RulesTest, DeviationDoesNotFireAtExactlyTheThreshold) {
   start({price_jump()});
   for (int i = 0; i < 10; ++i) tick("m1", i, 100);
   tick("m1", 10, 105);  // exactly 0.05: not above
-  EXPECT_TRUE(sink_.lines.empty());
+  EXPECT_TRUE(lines().empty());
   tick("m1", 11, 94.5);  // mean 100.4545..: 0.0593
-  EXPECT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(lines().size(), 1u);
 }
 
 TEST_F(RulesTest, DeviationWindowExpiresByEventTime) {
   start({price_jump()});
   for (int i = 0; i < 10; ++i) tick("m1", i, 50);        // t = 0..9
   for (int i = 0; i < 10; ++i) tick("m1", 70 + i, 100);  // the 50s left the 60 s window
-  EXPECT_EQ(sink_.lines.size(), 0u) << "a stale mean of 50 would have fired";
-  EXPECT_EQ(monitor_->events_held(), 10);
+  EXPECT_EQ(lines().size(), 0u) << "a stale mean of 50 would have fired";
+  EXPECT_EQ(monitor().events_held(), 10);
   // Exactly 60 s old stays: at t = 130 the window is [70, 130] (events at 70..79).
   tick("m1", 130, 100);
   tick("m1", 131, 120);
-  EXPECT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(lines().size(), 1u);
 }
 
 TEST_F(RulesTest, KeysHaveSeparateWindows) {
@@ -109,16 +96,16 @@ TEST_F(RulesTest, KeysHaveSeparateWindows) {
     tick("b", i, 200);
   }
   tick("b", 10, 100);  // a jump for b only
-  ASSERT_EQ(sink_.lines.size(), 1u);
-  EXPECT_NE(sink_.lines[0].find(R"("key":"b")"), std::string::npos);
-  EXPECT_EQ(monitor_->keys(), 2u);
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_NE(lines()[0].find(R"("key":"b")"), std::string::npos);
+  EXPECT_EQ(monitor().keys(), 2u);
 }
 
 TEST_F(RulesTest, MatchFiltersEvents) {
   start({price_jump()});
   for (int i = 0; i < 10; ++i) tick("m1", i, 100);
   feed(R"({"seq":1,"ts":10000000000,"key":"m1","type":"quote","price":200})");
-  EXPECT_TRUE(sink_.lines.empty());
+  EXPECT_TRUE(lines().empty());
 }
 
 TEST_F(RulesTest, CooldownSuppressesRepeatsPerKey) {
@@ -129,7 +116,7 @@ TEST_F(RulesTest, CooldownSuppressesRepeatsPerKey) {
   tick("m1", 10, 200);  // fires
   tick("m1", 11, 300);  // within 5 s: suppressed
   tick("m1", 16, 900);  // 6 s later: fires
-  EXPECT_EQ(sink_.lines.size(), 2u);
+  EXPECT_EQ(lines().size(), 2u);
 }
 
 TEST_F(RulesTest, ThresholdFiresOnCrossingOnly) {
@@ -145,10 +132,9 @@ TEST_F(RulesTest, ThresholdFiresOnCrossingOnly) {
   tick("k", 3, 170);  // still above: quiet
   tick("k", 4, 100);
   tick("k", 5, 40);  // crosses below: fires
-  ASSERT_EQ(sink_.lines.size(), 2u);
-  EXPECT_NE(sink_.lines[0].find(R"("price":160,"above":150})"), std::string::npos)
-      << sink_.lines[0];
-  EXPECT_NE(sink_.lines[1].find(R"("price":40,"below":50})"), std::string::npos) << sink_.lines[1];
+  ASSERT_EQ(lines().size(), 2u);
+  EXPECT_NE(lines()[0].find(R"("price":160,"above":150})"), std::string::npos) << lines()[0];
+  EXPECT_NE(lines()[1].find(R"("price":40,"below":50})"), std::string::npos) << lines()[1];
 }
 
 TEST_F(RulesTest, RateFiresWhenTheCountIsReachedInTheWindow) {
@@ -161,12 +147,12 @@ TEST_F(RulesTest, RateFiresWhenTheCountIsReachedInTheWindow) {
   tick("k", 0, 1);
   tick("k", 5, 1);
   tick("k", 11, 1);  // 0 left the window: 2 in it
-  EXPECT_TRUE(sink_.lines.empty());
+  EXPECT_TRUE(lines().empty());
   tick("k", 12, 1);  // 5, 11, 12
-  ASSERT_EQ(sink_.lines.size(), 1u);
-  EXPECT_NE(sink_.lines[0].find(R"("count":3,"window_seconds":10})"), std::string::npos);
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_NE(lines()[0].find(R"("count":3,"window_seconds":10})"), std::string::npos);
   tick("k", 13, 1);  // still over: no repeat
-  EXPECT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(lines().size(), 1u);
 }
 
 TEST_F(RulesTest, SequenceFiresForAThenBWithinTheTimeAndNotAfter) {
@@ -182,9 +168,9 @@ TEST_F(RulesTest, SequenceFiresForAThenBWithinTheTimeAndNotAfter) {
   feed(R"({"seq":3,"ts":4000000000,"key":"u","type":"trade"})");  // no pending A
   feed(R"({"seq":4,"ts":10000000000,"key":"u","type":"login"})");
   feed(R"({"seq":5,"ts":16000000000,"key":"u","type":"trade"})");  // 6 s later: timed out
-  ASSERT_EQ(sink_.lines.size(), 1u);
+  ASSERT_EQ(lines().size(), 1u);
   EXPECT_EQ(
-      sink_.lines[0],
+      lines()[0],
       R"({"rule":"login-trade","key":"u","seq":2,"ts":3000000000,"first_seq":1,"first_ts":1000000000})");
 }
 
@@ -194,12 +180,12 @@ TEST_F(RulesTest, AbsenceFiresOncePerSilence) {
   rule.kind = config::RuleKind::kAbsence;
   rule.timeout = 20ms;
   start({rule});
-  monitor_->start();
+  monitor().start();
   tick("a", 1, 1, 1);
   tick("b", 1, 1, 2);
   // a keeps talking every 5 ms; b goes silent.
-  runtime::Timer keepalive(reactor_.io(), reactor_.timers()),
-      done(reactor_.io(), reactor_.timers());
+  runtime::Timer keepalive(reactor().io(), reactor().timers()),
+      done(reactor().io(), reactor().timers());
   int sent = 0;
   std::function<void()> talk = [&] {
     keepalive.async_wait_after(5ms, [&](boost::system::error_code error) {
@@ -210,37 +196,37 @@ TEST_F(RulesTest, AbsenceFiresOncePerSilence) {
   };
   talk();
   done.async_wait_after(100ms, [&](boost::system::error_code) {
-    monitor_->stop();
-    reactor_.stop();
+    monitor().stop();
+    reactor().stop();
   });
-  reactor_.run();
-  ASSERT_EQ(sink_.lines.size(), 2u) << "b once while a talked, then a once after it stopped";
-  EXPECT_NE(sink_.lines[0].find(R"("key":"b","seq":2)"), std::string::npos) << sink_.lines[0];
-  EXPECT_NE(sink_.lines[1].find(R"("key":"a","seq":21)"), std::string::npos) << sink_.lines[1];
+  reactor().run();
+  ASSERT_EQ(lines().size(), 2u) << "b once while a talked, then a once after it stopped";
+  EXPECT_NE(lines()[0].find(R"("key":"b","seq":2)"), std::string::npos) << lines()[0];
+  EXPECT_NE(lines()[1].find(R"("key":"a","seq":21)"), std::string::npos) << lines()[1];
 }
 
 TEST_F(RulesTest, NewKeysBeyondMaxKeysAreRefused) {
-  start({price_jump()}, 3);
+  start({price_jump()}, {.max_keys = 3});
   EXPECT_EQ(tick("a", 0, 1), Monitor::Outcome::kAccepted);
   EXPECT_EQ(tick("b", 0, 1), Monitor::Outcome::kAccepted);
   EXPECT_EQ(tick("c", 0, 1), Monitor::Outcome::kAccepted);
   EXPECT_EQ(tick("d", 0, 1), Monitor::Outcome::kKeyLimit);
   EXPECT_EQ(tick("a", 1, 1), Monitor::Outcome::kAccepted) << "known keys still work";
-  EXPECT_EQ(monitor_->keys(), 3u);
+  EXPECT_EQ(monitor().keys(), 3u);
 }
 
 TEST_F(RulesTest, StateSurvivesCollectionsAndTheHeapVerifies) {
   start({price_jump()});
   for (int i = 0; i < 2000; ++i) {
     tick("k" + std::to_string(i % 50), i / 50.0, 100 + (i % 7));
-    if (i % 100 == 0) reactor_.heap().collect_minor();
-    if (i % 500 == 0) reactor_.heap().collect();
+    if (i % 100 == 0) reactor().heap().collect_minor();
+    if (i % 500 == 0) reactor().heap().collect();
   }
-  EXPECT_TRUE(gc::testing::verify_heap_for_testing(reactor_.heap()).empty());
+  EXPECT_TRUE(gc::testing::verify_heap_for_testing(reactor().heap()).empty());
   // Every key's window still has its events: one more big jump per key fires for each.
-  sink_.lines.clear();
+  lines().clear();
   for (int k = 0; k < 50; ++k) tick("k" + std::to_string(k), 41, 1000);
-  EXPECT_EQ(sink_.lines.size(), 50u);
+  EXPECT_EQ(lines().size(), 50u);
 }
 
 // Reload without the idle sweep running (the monitor is not started): a changed rule gets
@@ -252,23 +238,22 @@ TEST_F(RulesTest, AReloadedRuleKeepsItsWindowAndAChangedOneIgnoresTheStaleOne) {
   other.threshold = 0.5;
   start({jump, other});
   for (int i = 0; i < 10; ++i) tick("m1", i, 100);
-  EXPECT_EQ(monitor_->events_held(), 20);
+  EXPECT_EQ(monitor().events_held(), 20);
 
-  config::Config next = config_;
+  config::Config next = harness_->config();
   next.rules[1].threshold = 0.1;  // changed: starts empty in the slot it had
-  const std::map<std::string, ActionSink*> sinks{{"sink", &sink_}};
-  const Monitor::Changes changes = monitor_->reload(next, sinks);
+  const std::map<std::string, ActionSink*> sinks{{"sink", &harness_->sink()}};
+  const Monitor::Changes changes = monitor().reload(next, sinks);
   EXPECT_EQ(changes.kept, 1u);
   EXPECT_EQ(changes.added, 1u);
   EXPECT_EQ(changes.removed, 1u);
 
   tick("m1", 10, 120, 11);  // +20 %: the kept window fires; the changed rule's is empty
-  ASSERT_EQ(sink_.lines.size(), 1u);
-  EXPECT_EQ(sink_.lines[0].rfind(R"({"rule":"price-jump","key":"m1","seq":11,)", 0), 0u)
-      << sink_.lines[0];
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_EQ(lines()[0].rfind(R"({"rule":"price-jump","key":"m1","seq":11,)", 0), 0u) << lines()[0];
   // 11 in the kept window, 1 in the new one; the 10 stale events are no longer counted.
-  EXPECT_EQ(monitor_->events_held(), 12);
-  EXPECT_TRUE(gc::testing::verify_heap_for_testing(reactor_.heap()).empty());
+  EXPECT_EQ(monitor().events_held(), 12);
+  EXPECT_TRUE(gc::testing::verify_heap_for_testing(reactor().heap()).empty());
 }
 
 }  // namespace

@@ -1,24 +1,45 @@
-// sink_test_support.h: what the action sink tests share: a loopback TCP sink server driven
-// by the test's own io_context (no threads), bounded run loops, action lines with a known
-// content, and readers for the Prometheus series a sink registers.
+// sink_test_support.h: what the action sink tests share: a fixture with the reactor, registry
+// and latency histogram a sink is built with, a loopback TCP sink server driven by the test's
+// own io_context (no threads), bounded run loops, action lines with a known content, and
+// readers for the Prometheus series a sink registers.
 #pragma once
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
 #include "config/config.h"
 #include "runtime/asio.h"
+#include "runtime/duration_metrics.h"
+#include "runtime/reactor.h"
 
 namespace lull::daemon::testing {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
+
+// The base of the sink test fixtures: sinks and test servers run on `io`, register their
+// series in `registry`, and record each delivered action's latency in `latency`.
+class SinkFixture : public ::testing::Test {
+ protected:
+  // How many latencies were recorded.
+  std::uint64_t latency_count() const {
+    return latency_family.Collect().at(0).metric.at(0).histogram.sample_count;
+  }
+
+  runtime::Reactor reactor{config::GcConfig{}};
+  asio::io_context& io = reactor.io();
+  prometheus::Registry registry;
+  runtime::DurationFamily latency_family{"lull_action_latency", "latency", "max", {"rule"}, 10s};
+  runtime::DurationMetric latency = latency_family.add({{"rule", "r"}});
+};
 
 // Runs `io` one handler at a time until `done()` holds or `timeout` passes; true if it held.
 template <class Done>

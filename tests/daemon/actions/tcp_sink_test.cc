@@ -9,7 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/reactor.h"
 #include "tests/daemon/actions/sink_test_support.h"
 
 namespace lull::daemon {
@@ -19,7 +18,7 @@ using namespace lull::daemon::testing;
 using config::DropPolicy;
 using Clock = std::chrono::steady_clock;
 
-class TcpSinkTest : public ::testing::Test {
+class TcpSinkTest : public SinkFixture {
  protected:
   std::unique_ptr<TcpSink> make_sink(const config::ActionConfig& action) {
     return std::make_unique<TcpSink>(action, io, reactor.timers(), registry);
@@ -33,17 +32,8 @@ class TcpSinkTest : public ::testing::Test {
     for (int i = from; i < to; ++i) lines.push_back(action_line(i, size));
     return lines;
   }
-  std::uint64_t latency_count() {
-    return latency_family.Collect().at(0).metric.at(0).histogram.sample_count;
-  }
   double latency_sum() { return latency_family.Collect().at(0).metric.at(0).histogram.sample_sum; }
   double series(const std::string& name) { return series_value(registry, name, "sink"); }
-
-  runtime::Reactor reactor{config::GcConfig{}};
-  asio::io_context& io = reactor.io();
-  prometheus::Registry registry;
-  runtime::DurationFamily latency_family{"lull_action_latency", "latency", "max", {"rule"}, 10s};
-  runtime::DurationMetric latency = latency_family.add({{"rule", "r"}});
 };
 
 TEST_F(TcpSinkTest, DeliversEveryActionInOrderAsOneLine) {

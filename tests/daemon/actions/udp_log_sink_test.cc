@@ -10,7 +10,6 @@
 #include "daemon/actions/log_sink.h"
 #include "daemon/actions/tcp_sink.h"
 #include "daemon/actions/udp_sink.h"
-#include "runtime/reactor.h"
 #include "tests/daemon/actions/sink_test_support.h"
 
 namespace lull::daemon {
@@ -19,7 +18,7 @@ namespace {
 using namespace lull::daemon::testing;
 using udp = asio::ip::udp;
 
-class SinkTest : public ::testing::Test {
+class SinkTest : public SinkFixture {
  protected:
   config::ActionConfig action(config::ActionType type, std::uint16_t port = 0) {
     config::ActionConfig action;
@@ -28,15 +27,6 @@ class SinkTest : public ::testing::Test {
     action.target = {"127.0.0.1", port};
     return action;
   }
-  std::uint64_t latency_count() {
-    return latency_family.Collect().at(0).metric.at(0).histogram.sample_count;
-  }
-
-  runtime::Reactor reactor{config::GcConfig{}};
-  asio::io_context& io = reactor.io();
-  prometheus::Registry registry;
-  runtime::DurationFamily latency_family{"lull_action_latency", "latency", "max", {"rule"}, 10s};
-  runtime::DurationMetric latency = latency_family.add({{"rule", "r"}});
 };
 
 TEST_F(SinkTest, UdpSendsOneDatagramPerAction) {
