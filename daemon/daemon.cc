@@ -1,6 +1,7 @@
 // daemon.cc: wiring and the signal-driven shutdown.
 #include "daemon/daemon.h"
 
+#include <algorithm>
 #include <csignal>
 
 #include <spdlog/spdlog.h>
@@ -37,7 +38,12 @@ Daemon::Daemon(const config::Config& config, ConfigSource source)
       spdlog::info("input {}: listening on udp {}", input.name,
                    text(udp_inputs_.back()->local_endpoint()));
     } else {
-      throw std::runtime_error("input " + input.name + ": jetstream inputs are not built yet");
+      jetstream_inputs_.push_back(std::make_unique<JetStreamInput>(
+          reactor_, input, ingest_, counters, replay_span(config_.rules),
+          [this] { return all_sinks(); }, *registry_));
+      spdlog::info("input {}: jetstream {} partitions {} of {} from {}", input.name,
+                   input.stream_prefix, fmt::join(input.owned, ","), input.partitions,
+                   fmt::join(input.servers, ","));
     }
   }
   if (config_.metrics.enabled) {
@@ -62,6 +68,7 @@ std::unique_ptr<Monitor> Daemon::make_monitor() {
 int Daemon::run() {
   for (auto& input : tcp_inputs_) input->start();
   for (auto& input : udp_inputs_) input->start();
+  for (auto& input : jetstream_inputs_) input->start();
   for (auto& sink : sinks_) sink->start();
   monitor_->start();
   if (metrics_server_) metrics_server_->start();
@@ -69,6 +76,8 @@ int Daemon::run() {
   notifier_.ready();
   spdlog::info("lulld {} running", kVersion);
   reactor_.run();
+  // Every sink has flushed or closed: the positions reached are settled.
+  for (auto& input : jetstream_inputs_) input->final_commit();
   if (metrics_server_) metrics_server_->stop();
   spdlog::info("lulld stopped");
   return 0;
@@ -94,10 +103,18 @@ void Daemon::shut_down(int signal_number) {
   // at most kSinkFlushBound; afterwards no work is left and the reactor runs dry.
   for (auto& input : tcp_inputs_) input->stop();
   for (auto& input : udp_inputs_) input->stop();
+  for (auto& input : jetstream_inputs_) input->stop();
   monitor_->stop();
   // The reactor runs on until every sink has written its queue or given up.
   for (auto& sink : sinks_) sink->stop(kSinkFlushBound);
   signals_.cancel();
+}
+
+std::vector<const ActionSink*> Daemon::all_sinks() const {
+  std::vector<const ActionSink*> sinks;
+  for (const auto& sink : sinks_) sinks.push_back(sink.get());
+  for (const auto& sink : retired_sinks_) sinks.push_back(sink.get());
+  return sinks;
 }
 
 std::string Daemon::status_line() {

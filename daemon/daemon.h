@@ -18,6 +18,7 @@
 #include "daemon/daemon_metrics.h"
 #include "daemon/field_names.h"
 #include "daemon/ingest.h"
+#include "daemon/jetstream_input.h"
 #include "daemon/metrics_server.h"
 #include "daemon/monitor.h"
 #include "daemon/service_notifier.h"
@@ -51,7 +52,8 @@ class Daemon {
   // Reload: the sinks of `actions`, unchanged ones kept; the others start, and those they
   // replace flush and close (kept in retired_sinks_ until exit, as pending writes refer to them).
   std::map<std::string, ActionSink*> reload_sinks(const std::vector<config::ActionConfig>& actions);
-  std::string status_line();  // for `systemctl status`
+  std::string status_line();                         // for `systemctl status`
+  std::vector<const ActionSink*> all_sinks() const;  // in force and retired
 
   config::Config config_;  // the configuration in force
   ConfigSource source_;
@@ -66,6 +68,7 @@ class Daemon {
   Ingest ingest_;
   std::vector<std::unique_ptr<TcpInput>> tcp_inputs_;
   std::vector<std::unique_ptr<UdpInput>> udp_inputs_;
+  std::vector<std::unique_ptr<JetStreamInput>> jetstream_inputs_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::vector<prometheus::Counter*> input_events_;  // every input's lull_events_total
   ServiceNotifier notifier_;

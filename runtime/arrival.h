@@ -1,6 +1,7 @@
 // arrival.h: when an event arrived, stamped once per socket read as it completes. The
 // steady time measures latency inside lulld (arrival to action written); the wall-clock
-// time stands in for an event's own time when it carries none.
+// time stands in for an event's own time when it carries none. An input on another thread
+// (jetstream) stamps it there, as the message arrives, so the hand-off counts as latency.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,12 @@ inline std::int64_t steady_ns(std::chrono::steady_clock::time_point time) {
 struct Arrival {
   std::chrono::steady_clock::time_point steady;
   std::int64_t realtime_ns = 0;
+  // From a partitioned stream (a jetstream input): the event's partition and sequence in its
+  // stream, which every action it fires carries; partition < 0 for a socket input. `replay`:
+  // a rebuild re-reads the event to restore rule state, so it fires nothing.
+  std::int32_t partition = -1;
+  bool replay = false;
+  std::uint64_t stream_seq = 0;
 
   static Arrival now() {
     return {std::chrono::steady_clock::now(),

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "daemon/actions/jetstream_sink.h"
 #include "daemon/actions/log_sink.h"
 #include "daemon/actions/tcp_sink.h"
 #include "daemon/actions/udp_sink.h"
@@ -18,7 +19,7 @@ std::unique_ptr<ActionSink> make_action_sink(const config::ActionConfig& config,
     case config::ActionType::kUdp: return std::make_unique<UdpSink>(config, io, registry);
     case config::ActionType::kLog: return std::make_unique<LogSink>(config, registry);
     case config::ActionType::kJetStream:
-      throw std::runtime_error("action " + config.name + ": jetstream sinks are not built yet");
+      return std::make_unique<JetStreamSink>(config, io, registry);
   }
   throw std::invalid_argument("action " + config.name + ": unknown type");
 }

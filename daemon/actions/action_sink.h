@@ -1,5 +1,6 @@
 // action_sink.h: where a rule's firing goes: a TCP connection (tcp_sink.h), one UDP datagram
-// (udp_sink.h) or a log line (log_sink.h), each taking one JSON action without its newline.
+// (udp_sink.h), a log line (log_sink.h) or a NATS JetStream publish (jetstream_sink.h), each
+// taking one JSON action without its newline.
 // emit() never blocks the reactor and never loses an action silently: what a sink cannot
 // deliver it counts as dropped. Action latency (the firing event's arrival to the action's
 // write completing, time queued included) is recorded by the sink, once per delivered action,
@@ -7,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,6 +40,13 @@ class ActionSink {
   virtual void stop(std::chrono::milliseconds bound) = 0;
 
   virtual const std::string& name() const = 0;
+
+  // Every emit() takes the next number (1, 2, ...); an action is settled once delivered or
+  // counted as dropped. settled_through() is the largest n such that actions 1..n are all
+  // settled: a stream input may commit a position once every sink has settled every action
+  // emitted before it (jetstream_input.h). Never decreases.
+  virtual std::uint64_t emitted() const = 0;
+  virtual std::uint64_t settled_through() const = 0;
 };
 
 // The sink an `actions:` entry describes. Registers its series (lull_actions_total{action},

@@ -29,6 +29,9 @@ class LogSink final : public ActionSink {
   // Nothing to close or flush: actions emitted after stop() are still logged.
   void stop(std::chrono::milliseconds) override {}
   const std::string& name() const override { return config_.name; }
+  // Each action is settled within its emit().
+  std::uint64_t emitted() const override { return delivered_ + dropped_; }
+  std::uint64_t settled_through() const override { return delivered_ + dropped_; }
 
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t dropped() const { return dropped_; }

@@ -21,6 +21,7 @@ class SlotRing {
   std::size_t size() const { return size_; }
 
   T& front() { return slots_[head_]; }
+  const T& front() const { return slots_[head_]; }
   // The slot of a new last element, still holding what an earlier element left in it:
   // assign every field. Not when full().
   T& push_back() {

@@ -66,6 +66,7 @@ class TcpSink::State : public std::enable_shared_from_this<State> {
 
   void emit(std::string_view json, const runtime::Arrival& arrival,
             runtime::DurationMetric latency) {
+    ++emitted_;
     if (phase_ == Phase::kClosed) return drop(1);
     if (depth() >= capacity_) {
       if (config_.drop == config::DropPolicy::kDropNewest || !drop_oldest()) return drop(1);
@@ -74,6 +75,7 @@ class TcpSink::State : public std::enable_shared_from_this<State> {
     slot.line.assign(json);
     slot.arrival = arrival.steady;
     slot.latency = latency;
+    slot.ticket = emitted_;
     publish_depth();
     write();
   }
@@ -118,6 +120,14 @@ class TcpSink::State : public std::enable_shared_from_this<State> {
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t dropped() const { return dropped_; }
   std::uint64_t attempts() const { return attempts_; }
+  std::uint64_t emitted() const { return emitted_; }
+  // Queued actions are in emit order, the in-flight ones first; everything before the
+  // oldest is settled. (A drop-newest drop settles out of order, hence tickets, not counts.)
+  std::uint64_t settled_through() const {
+    if (!in_flight_.empty()) return in_flight_.front().ticket - 1;
+    if (!pending_.empty()) return pending_.front().ticket - 1;
+    return emitted_;
+  }
   std::uint64_t reconnects() const { return reconnects_; }
   std::chrono::nanoseconds backoff() const { return backoff_; }
 
@@ -126,11 +136,13 @@ class TcpSink::State : public std::enable_shared_from_this<State> {
     std::string line;
     Clock::time_point arrival;
     runtime::DurationMetric latency;
+    std::uint64_t ticket = 0;  // its number in emit order
   };
   struct InFlight {  // copied into out_ with its '\n'; delivered when its last byte is written
     std::size_t length = 0;
     Clock::time_point arrival;
     runtime::DurationMetric latency;
+    std::uint64_t ticket = 0;
   };
 
   void connect() {
@@ -252,6 +264,7 @@ class TcpSink::State : public std::enable_shared_from_this<State> {
       slot.length = next.line.size() + 1;
       slot.arrival = next.arrival;
       slot.latency = next.latency;
+      slot.ticket = next.ticket;
       pending_.pop_front();
     }
     if (out_pos_ == out_.size()) {
@@ -354,7 +367,7 @@ class TcpSink::State : public std::enable_shared_from_this<State> {
   bool writing_ = false;
   std::array<char, 256> read_buffer_;
 
-  std::uint64_t delivered_ = 0, dropped_ = 0, attempts_ = 0, reconnects_ = 0;
+  std::uint64_t delivered_ = 0, dropped_ = 0, attempts_ = 0, reconnects_ = 0, emitted_ = 0;
 };
 
 TcpSink::TcpSink(const config::ActionConfig& config, asio::io_context& io,
@@ -377,6 +390,12 @@ void TcpSink::stop(std::chrono::milliseconds bound) {
 }
 const std::string& TcpSink::name() const {
   return state_->config().name;
+}
+std::uint64_t TcpSink::emitted() const {
+  return state_->emitted();
+}
+std::uint64_t TcpSink::settled_through() const {
+  return state_->settled_through();
 }
 
 bool TcpSink::connected() const {

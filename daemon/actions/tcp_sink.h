@@ -35,6 +35,8 @@ class TcpSink final : public ActionSink {
             runtime::DurationMetric latency) override;
   void stop(std::chrono::milliseconds bound) override;
   const std::string& name() const override;
+  std::uint64_t emitted() const override;
+  std::uint64_t settled_through() const override;
 
   // Introspection for tests and the daemon. Reactor thread only.
   bool connected() const;

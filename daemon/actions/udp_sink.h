@@ -29,6 +29,9 @@ class UdpSink final : public ActionSink {
   // Closes the socket at once: nothing is ever queued. Later emits count as dropped.
   void stop(std::chrono::milliseconds bound) override;
   const std::string& name() const override { return config_.name; }
+  // Each action is settled within its emit().
+  std::uint64_t emitted() const override { return delivered_ + dropped_; }
+  std::uint64_t settled_through() const override { return delivered_ + dropped_; }
 
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t dropped() const { return dropped_; }

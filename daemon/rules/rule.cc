@@ -86,7 +86,16 @@ Rule::Action& Rule::Action::integer(std::string_view field, std::int64_t value) 
 }
 
 void Rule::fire(Action& action, const Event& event, const runtime::Arrival& arrival) {
+  // A rebuild re-reads events whose actions were sent before: the state above this call
+  // (windows, cooldowns) is restored, and nothing is sent twice.
+  if (arrival.replay) return;
   std::string& text = action.text();
+  if (arrival.partition >= 0) {
+    text += ",\"partition\":";
+    text += std::to_string(arrival.partition);
+    text += ",\"stream_seq\":";
+    text += std::to_string(arrival.stream_seq);
+  }
   for (std::size_t i = 0; i < copy_.size(); ++i) {
     const std::size_t before = text.size();
     text.push_back(',');

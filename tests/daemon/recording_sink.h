@@ -1,6 +1,7 @@
 // recording_sink.h: an ActionSink for rule tests that keeps every action line it is given.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ class RecordingSink : public ActionSink {
   }
   void stop(std::chrono::milliseconds) override {}
   const std::string& name() const override { return name_; }
+  std::uint64_t emitted() const override { return lines.size(); }
+  std::uint64_t settled_through() const override { return lines.size(); }
 
   std::vector<std::string> lines;
 

@@ -1,0 +1,144 @@
+// jetstream_input.h: an input that reads the partitions this instance owns from NATS
+// JetStream (one stream per partition, <stream_prefix>_<p>) and hands their messages to
+// Ingest, each message one or more NDJSON lines.
+//
+// Threads. The reactor never calls libnats (its connect, fetch and acked publish block):
+//   - the client thread connects (retrying until it can), then per owned partition reads
+//     the committed position, fences it (rewrites it by compare-and-set, so that an older
+//     owner's next commit fails) and starts a fetcher; afterwards it writes the positions
+//     the reactor hands it, every commit_interval;
+//   - one fetcher thread per partition pulls batches (natsSubscription_Fetch) from an
+//     ephemeral consumer (AckPolicy none: the position, not server-side acks, is the
+//     checkpoint) and pushes each message's bytes, partition, sequence and stream time into
+//     a bounded queue; when the queue is full it waits, and JetStream keeps the rest;
+//   - the reactor drains the queue in handlers of at most kDrainBatch messages, so GC work and
+//     other inputs run between them. Heap objects never cross threads: only bytes do.
+//
+// Position and rebuild. A partition's position {seq, time} is the last event whose actions
+// every sink has settled (ActionSink::settled_through). On start, a partition with a position
+// is replayed from time - replay_span - replay_slack: events up to seq go through the rules as
+// replays (state restored, nothing fired), later ones are live. A partition without one
+// starts at the stream's end (it is created there). Events after the position may be handled
+// twice across a restart: their actions repeat (on a jetstream sink the server drops them by
+// Nats-Msg-Id); no event is skipped.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "config/config.h"
+#include "daemon/actions/action_sink.h"
+#include "daemon/daemon_metrics.h"
+#include "daemon/ingest.h"
+#include "daemon/nats/position.h"
+#include "runtime/reactor.h"
+#include "runtime/timer.h"
+
+namespace lull::daemon {
+
+// How far back from a position a rebuild must replay for every enabled rule to be as it was:
+// the longest span a rule looks back over (deviation and rate windows, sequence `within`,
+// absence `timeout`, and every rule's cooldown).
+std::chrono::nanoseconds replay_span(const std::vector<config::RuleConfig>& rules);
+
+class JetStreamInput {
+ public:
+  static constexpr std::size_t kDrainBatch = 256;
+
+  // Every sink whose settling a position waits for (retired ones included).
+  using SinkList = std::function<std::vector<const ActionSink*>()>;
+
+  // `replay_span`: how far before a position a rebuild starts, less the slack: the longest
+  // window, within, timeout or cooldown of the rules. Connects in start(), never here.
+  JetStreamInput(runtime::Reactor& reactor, const config::InputConfig& config, Ingest& ingest,
+                 DaemonMetrics::Input counters, std::chrono::nanoseconds replay_span,
+                 SinkList sinks, prometheus::Registry& registry);
+  // Joins the threads; call after the reactor stopped.
+  ~JetStreamInput();
+
+  void start();
+  // Stops fetching and drops what is queued (it is after the position, so read again on the
+  // next start). The commit timer stops; final_commit() writes the last position.
+  void stop();
+  // After the reactor has run dry (every sink flushed or closed): writes each partition's
+  // last position, settled by then, and joins the threads. Blocks, bounded by NATS timeouts.
+  void final_commit();
+
+ private:
+  struct Message {
+    std::uint32_t partition;
+    std::uint64_t seq;
+    std::int64_t time_ns;
+    std::uint64_t pending;  // messages left in the stream after this one, for the consumer
+    runtime::Arrival arrival;
+    std::string bytes;
+  };
+  // A position and what every sink had been given when it was reached.
+  struct Candidate {
+    nats::Position position;
+    std::vector<std::pair<const ActionSink*, std::uint64_t>> emitted;
+  };
+  struct Partition;  // per owned partition: reactor side and thread side, see the .cc
+
+  void run_client();
+  void run_fetcher(Partition& partition);
+  bool push(Message&& message);  // fetcher threads; false once stopping
+  void drain();                  // reactor
+  void handle(Message& message);
+  void take_candidates();  // reactor, every commit_interval
+  void write_positions();  // client thread
+
+  runtime::Reactor& reactor_;
+  config::InputConfig config_;
+  Ingest& ingest_;
+  DaemonMetrics::Input counters_;
+  std::chrono::nanoseconds replay_span_;
+  SinkList sinks_;
+  std::vector<std::unique_ptr<Partition>> partitions_;
+  std::map<std::uint32_t, Partition*> by_number_;
+
+  // The hand-off queue, fetchers to reactor.
+  std::mutex queue_mutex_;
+  std::condition_variable queue_space_;
+  std::deque<Message> queue_;
+  bool drain_posted_ = false;  // a drain() is posted and has not yet taken the queue
+  std::atomic<bool> stopping_{false};
+
+  // Positions to write, reactor to client thread.
+  std::mutex commit_mutex_;
+  std::condition_variable commit_wake_;
+  std::vector<Message> scratch_;  // reactor: a batch taken from queue_
+  runtime::Timer commit_timer_;
+
+  std::thread client_;
+  struct Nats;  // the connection and KV handle, client thread and fetchers
+  std::unique_ptr<Nats> nats_;
+
+  prometheus::Gauge& owned_;
+  prometheus::Gauge& connected_;
+  prometheus::Counter& reconnects_;
+  prometheus::Counter& commits_;
+  prometheus::Counter& commit_failures_;
+  prometheus::Counter& rebuild_events_;
+  prometheus::Histogram& fetch_batch_;
+  prometheus::Family<prometheus::Gauge>& lag_family_;
+  prometheus::Family<prometheus::Gauge>& state_family_;
+  prometheus::Family<prometheus::Counter>& handoffs_family_;
+};
+
+}  // namespace lull::daemon
