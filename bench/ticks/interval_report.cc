@@ -21,7 +21,10 @@ IntervalReport::IntervalReport(const TicksOptions& options, SharedRun& run, std:
                "gc_minor_max10s_us,gc_full_max10s_us,heap_nursery_bytes,heap_old_bytes,"
                "heap_large_bytes,heap_live_bytes,heap_committed_bytes,rss_bytes,state_events,"
                "gc_cycles,gc_minors,gc_paced_steps,gc_region_overflows,gc_forced,"
-               "lulld_cpu_ms,lulld_wait_ms\n");
+               "lulld_cpu_ms,lulld_wait_ms%s\n",
+               options.nats ? ",nats_acked,nats_unacked,nats_retries,nats_publish_failed,"
+                              "nats_stall_max_ms"
+                            : "");
   if (options.lulld_pid) {
     lulld_before_ =
         thread_schedule(options.lulld_pid, options.lulld_pid).value_or(ThreadSchedule{});
@@ -43,6 +46,13 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
   const std::uint64_t sent = run_.sender.sent.load(std::memory_order_acquire);
   const std::int64_t lag_max = run_.sender.lag_max_ns.exchange(0);
   const std::int64_t blocked = run_.sender.blocked_ns.exchange(0);
+  // The NATS output: acks this interval, events without one now, resends this interval,
+  // events given up so far, the longest wait for an ack this interval.
+  const std::uint64_t acked = run_.sender.acked.load(std::memory_order_relaxed);
+  const std::uint64_t unacked = run_.sender.unacked.load(std::memory_order_relaxed);
+  const std::uint64_t retries = run_.sender.retries.load(std::memory_order_relaxed);
+  const std::uint64_t publish_failed = run_.sender.publish_failed.load(std::memory_order_relaxed);
+  const double stall_max_ms = static_cast<double>(run_.sender.stall_max_ns.exchange(0)) * 1e-6;
   const double seconds = static_cast<double>(now_ns - last_ns_) * 1e-9;
   const double elapsed = static_cast<double>(now_ns - t0_ns_) * 1e-9;
   last_ns_ = now_ns;
@@ -86,7 +96,7 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
   if (csv_) {
     std::fprintf(csv_,
                  "%.1f,%s,%llu,%.1f,%.2f,%llu,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,"
-                 "%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.1f,%.1f\n",
+                 "%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.1f,%.1f",
                  elapsed, phase, static_cast<unsigned long long>(sent - sent_before_),
                  static_cast<double>(lag_max) * kUs, static_cast<double>(blocked) * 1e-6,
                  static_cast<unsigned long long>(sink.actions),
@@ -97,6 +107,14 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
                  d.gc_step_max_s[3] * 1e6, d.heap_nursery, d.heap_old, d.heap_large, d.heap_live,
                  d.heap_committed, d.rss, d.state_events, d.gc_cycles, d.gc_minors, d.paced_steps,
                  d.region_overflows, d.gc_forced, lulld_cpu_ms, lulld_wait_ms);
+    if (options_.nats) {
+      std::fprintf(csv_, ",%llu,%llu,%llu,%llu,%.3f",
+                   static_cast<unsigned long long>(acked - acked_before_),
+                   static_cast<unsigned long long>(unacked),
+                   static_cast<unsigned long long>(retries - retries_before_),
+                   static_cast<unsigned long long>(publish_failed), stall_max_ms);
+    }
+    std::fputc('\n', csv_);
     std::fflush(csv_);
   }
   if (options_.progress) {
@@ -107,6 +125,14 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
                  static_cast<double>(lag_max) * 1e-6, static_cast<unsigned long long>(sink.actions),
                  static_cast<double>(sink.latency.percentile(0.99)) * kUs,
                  static_cast<double>(sink.latency.max()) * kUs);
+    if (options_.nats) {
+      std::fprintf(
+          stderr, "  nats acked %.0f/s, unacked %llu, retries %llu, failed %llu, stall max %.1f ms",
+          static_cast<double>(acked - acked_before_) / seconds,
+          static_cast<unsigned long long>(unacked),
+          static_cast<unsigned long long>(retries - retries_before_),
+          static_cast<unsigned long long>(publish_failed), stall_max_ms);
+    }
     if (daemon) {
       std::fprintf(stderr,
                    "  heap %.0f MiB, rss %.0f MiB, gc max mark/sweep/minor %.0f/%.0f/%.0f us",
@@ -116,6 +142,8 @@ void IntervalReport::close_interval(std::int64_t now_ns, const char* phase) {
     std::fputc('\n', stderr);
   }
   sent_before_ = sent;
+  acked_before_ = acked;
+  retries_before_ = retries;
 }
 
 }  // namespace lull::bench

@@ -37,7 +37,7 @@ class IntervalReport {
   SharedRun& run_;
   std::int64_t t0_ns_;
   std::FILE* csv_ = nullptr;
-  std::uint64_t sent_before_ = 0;
+  std::uint64_t sent_before_ = 0, acked_before_ = 0, retries_before_ = 0;
   std::int64_t last_ns_;
   DaemonPeaks peaks_;
   ThreadSchedule lulld_before_;

@@ -95,6 +95,7 @@ int run(const TicksOptions& options) {
       next_row += 1'000'000'000;
     }
     if (!send_end) continue;
+    if (options.produce_only) break;  // the sender waited for the acks
     const std::uint64_t received = shared.actions_received.load();
     if (received != last_received) {
       last_received = received;
@@ -115,15 +116,26 @@ int run(const TicksOptions& options) {
     }
   }
 
-  const Correctness correctness = check_actions(shared, sink.result());
+  const Correctness correctness =
+      options.produce_only ? Correctness{} : check_actions(shared, sink.result());
   write_summary(options, shared, sink.result(), correctness, report.peaks(),
                 static_cast<double>(send_end - t0_ns) * 1e-9);
   if (shared.sender.failed) return 2;
-  const bool exact =
-      correctness.exact() && sink.result().unknown_seq == 0 && sink.result().ts_mismatch == 0;
+  if (options.produce_only) {
+    const bool all =
+        shared.sender.sent.load() == shared.total && shared.sender.publish_failed.load() == 0;
+    std::fprintf(stderr, "lull-ticks: %s\n",
+                 !all           ? "MISMATCH: events not sent, or not acked"
+                 : options.nats ? "every event was published and acked"
+                                : "every event was sent");
+    return all ? 0 : 1;
+  }
+  const bool exact = correctness.exact() && sink.result().unknown_seq == 0 &&
+                     sink.result().ts_mismatch == 0 && sink.result().without_msg_id == 0;
   std::fprintf(stderr, "lull-ticks: %s\n",
                exact ? "every expected action came exactly once, and no other"
-                     : "MISMATCH: see missing/extra/duplicate/unknown_seq/ts_mismatch");
+                     : "MISMATCH: see missing/extra/duplicate/unknown_seq/ts_mismatch"
+                       "/actions_without_msg_id");
   return exact ? 0 : 1;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <string_view>
 
 #include "bench/ticks/loopback.h"
 
@@ -18,7 +19,8 @@ Drives lulld with the ticks workload (open-loop) and scores its price-jump actio
   --rate R             events/s (50000)          --keys K          keys (10000)
   --warmup S           seconds not scored (60)   --duration S      scored seconds (180)
   --seed N             (1)                       --jump-fraction F share of jumps (0.005)
-  --transport tcp|udp  (tcp)                     --batch N         events a write/datagram (64)
+  --transport tcp|udp|nats  (tcp; nats when --nats is given)
+  --batch N            events a write/datagram (64)
   --send-interval-us U at most one write per U us (0: each time an event is due)
   --window S           the rule's window (60)    --min-events N    (10)
   --threshold F        (0.05)
@@ -31,8 +33,19 @@ Drives lulld with the ticks workload (open-loop) and scores its price-jump actio
   --summary FILE       key=value totals    --quiet             no progress lines
   --final-metrics FILE lulld's /metrics page after the drain
   --lulld-pid PID      report lulld's main thread's CPU time and run-queue wait a second
-Exit status: 0 when every expected action came exactly once and nothing else did; 1 if not;
-2 for a bad command line or a failure to start.
+NATS JetStream (events published with a PubAck, Nats-Msg-Id <seed>-<start ns>-<seq>):
+  --nats nats://127.0.0.1:PORT  the server; events go there unless --transport tcp|udp
+  --nats-subject S     each event goes to S.<key> (ticks)
+  --nats-max-pending N publishes not acked yet, retries included, before sending waits (4096)
+  --nats-ack-timeout S a publish not acked within S is sent again (1)
+  --nats-retry-for S   retry a timed-out or unanswered ("no responders") publish for up to S
+                       seconds from its first attempt, then count it failed (30)
+  --actions-stream NAME  read lulld's actions from this stream (subjects lull.actions.>,
+                       created in memory if missing) instead of listening on --sink
+  --produce-only       no sink and no action check: send the events, wait for their acks
+Exit status: 0 when every expected action came exactly once and nothing else did (with
+--produce-only: every event was sent, and acked); 1 if not; 2 for a bad command line or a
+failure to start.
 )";
 
 bool parse_endpoint(const std::string& text, Endpoint& endpoint) {
@@ -43,6 +56,23 @@ bool parse_endpoint(const std::string& text, Endpoint& endpoint) {
   if (port <= 0 || port > 65535 || !is_loopback(endpoint.host)) return false;
   endpoint.port = static_cast<std::uint16_t>(port);
   return true;
+}
+
+// nats://HOST:PORT with a loopback HOST.
+bool parse_nats_url(const std::string& text, std::string& url) {
+  constexpr std::string_view kScheme = "nats://";
+  if (text.compare(0, kScheme.size(), kScheme) != 0) return false;
+  Endpoint endpoint;
+  if (!parse_endpoint(text.substr(kScheme.size()), endpoint)) return false;
+  url = text;
+  return true;
+}
+
+// A subject prefix of tokens: no wildcard, no whitespace, no empty token.
+bool valid_subject(const std::string& subject) {
+  if (subject.empty() || subject.front() == '.' || subject.back() == '.') return false;
+  if (subject.find("..") != std::string::npos) return false;
+  return subject.find_first_of("*> \t\r\n") == std::string::npos;
 }
 
 bool parse_number(const std::string& text, double& out) {
@@ -82,6 +112,7 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
   auto endpoint = [](Endpoint& target) {
     return [&target](const std::string& value) { return parse_endpoint(value, target); };
   };
+  bool transport_given = false;
   const std::map<std::string, std::function<bool(const std::string&)>> takes_value{
       {"--rate", number(o.rate, 1, 10'000'000)},
       {"--keys", integer(o.keys, 1, 10'000'000)},
@@ -90,9 +121,11 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
       {"--seed", integer(o.seed, 0, 9e15)},
       {"--jump-fraction", number(o.jump_fraction, 0, 1)},
       {"--transport",
-       [&o](const std::string& value) {
+       [&o, &transport_given](const std::string& value) {
          o.udp = value == "udp";
-         return value == "udp" || value == "tcp";
+         o.nats = value == "nats";
+         transport_given = true;
+         return value == "udp" || value == "tcp" || value == "nats";
        }},
       {"--batch", integer(o.batch_max, 1, 10'000)},
       {"--send-interval-us", number(o.send_interval_us, 0, 1e6)},
@@ -109,6 +142,20 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
       {"--summary", text(o.summary_path)},
       {"--final-metrics", text(o.final_metrics_path)},
       {"--lulld-pid", integer(o.lulld_pid, 1, 1e9)},
+      {"--nats", [&o](const std::string& value) { return parse_nats_url(value, o.nats_url); }},
+      {"--nats-subject",
+       [&o](const std::string& value) {
+         o.nats_subject = value;
+         return valid_subject(value);
+       }},
+      {"--nats-max-pending", integer(o.nats_max_pending, 1, 1e7)},
+      {"--nats-ack-timeout", number(o.nats_ack_timeout_s, 0.001, 3600)},
+      {"--nats-retry-for", number(o.nats_retry_for_s, 0, 86'400)},
+      {"--actions-stream",
+       [&o](const std::string& value) {
+         o.actions_stream = value;
+         return !value.empty() && value.find_first_of(".*> \t\r\n") == std::string::npos;
+       }},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
@@ -119,6 +166,10 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
     }
     if (arg == "--quiet") {
       o.progress = false;
+      continue;
+    }
+    if (arg == "--produce-only") {
+      o.produce_only = true;
       continue;
     }
     if (const auto equals = arg.find('='); equals != std::string::npos) {
@@ -134,6 +185,17 @@ std::optional<TicksOptions> parse_options(int argc, char** argv, int& exit_code)
       exit_code = 2;
       return std::nullopt;
     }
+  }
+  if (!transport_given && !o.nats_url.empty()) o.nats = true;
+  if (o.nats_url.empty() && (o.nats || !o.actions_stream.empty())) {
+    std::fprintf(stderr, "lull-ticks: --transport nats and --actions-stream need --nats URL\n");
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (o.produce_only && !o.actions_stream.empty()) {
+    std::fprintf(stderr, "lull-ticks: --produce-only reads no actions (--actions-stream)\n");
+    exit_code = 2;
+    return std::nullopt;
   }
   return o;
 }

@@ -23,6 +23,7 @@ struct TicksOptions {
   std::uint64_t seed = 1;
   double jump_fraction = 0.005;  // share of events whose price jumps 10 % off the key's base
   bool udp = false;
+  bool nats = false;            // events go to NATS JetStream (--transport nats, or --nats alone)
   int batch_max = 64;           // most events in one write (TCP) or datagram (UDP)
   double send_interval_us = 0;  // at most one write per interval (0: whenever one is due)
   // The rule, as lulld is configured (deploy/ticks.yaml's price-jump).
@@ -33,6 +34,16 @@ struct TicksOptions {
   Endpoint events{"127.0.0.1", 7400};
   Endpoint sink{"127.0.0.1", 7500};
   Endpoint metrics{"127.0.0.1", 0};
+  // NATS JetStream (issue 10): the server, the events' subject prefix (each event is published
+  // to <subject>.<key> with a PubAck), the publisher's bounds, and the stream the sink reads
+  // lulld's actions from instead of listening on TCP (empty: TCP).
+  std::string nats_url;  // nats://127.x.x.x:PORT
+  std::string nats_subject = "ticks";
+  int nats_max_pending = 4096;    // publishes without an ack yet (in flight or to be retried)
+  double nats_ack_timeout_s = 1;  // a publish without an ack after this is sent again
+  double nats_retry_for_s = 30;   // an event not acked this long after its first attempt fails
+  std::string actions_stream;     // e.g. LULL_ACTIONS, subjects lull.actions.>
+  bool produce_only = false;      // no sink and no action check: send, count acks, exit
   double connect_timeout_s = 30;  // for lulld's connection to the sink, before sending
   double drain_timeout_s = 10;    // after the last event, for the last expected actions
   // Reports: per-second CSV, the latency distribution of the scored phase, a summary.

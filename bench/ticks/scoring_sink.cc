@@ -9,10 +9,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <string_view>
 
 #include "bench/ticks/loopback.h"
+#include "bench/ticks/nats_actions.h"
 #include "bench/ticks/tick_stream.h"
 
 namespace lull::bench {
@@ -40,12 +42,34 @@ ScoringSink::ScoringSink(const TicksOptions& options, SharedRun& run)
     : run_(run),
       warmup_ns_(static_cast<std::int64_t>(options.warmup_s * 1e9)),
       rate_(options.rate),
-      listen_fd_(listen_on(options.sink.host, options.sink.port)) {
+      produce_only_(options.produce_only) {
+  result_.received.assign(run.total + 1, 0);
+  if (produce_only_) {
+    run_.sink_connected = true;
+    return;
+  }
+  if (!options.actions_stream.empty()) {
+    try {
+      nats_ = std::make_unique<NatsActionSource>(options.nats_url, options.actions_stream);
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "lull-ticks: cannot read actions from stream %s: %s\n",
+                   options.actions_stream.c_str(), error.what());
+      return;
+    }
+    if (options.progress) {
+      std::fprintf(stderr, "lull-ticks: reading actions from stream %s (%s) from sequence %llu\n",
+                   options.actions_stream.c_str(), nats_->created() ? "created" : "existing",
+                   static_cast<unsigned long long>(nats_->start_sequence()));
+    }
+    result_.connections = 1;
+    run_.sink_connected = true;  // nothing to wait for: lulld publishes to the stream
+    return;
+  }
+  listen_fd_ = listen_on(options.sink.host, options.sink.port);
   if (listen_fd_ < 0) {
     std::fprintf(stderr, "lull-ticks: cannot listen on %s:%u for actions: %s\n",
                  options.sink.host.c_str(), options.sink.port, std::strerror(errno));
   }
-  result_.received.assign(run.total + 1, 0);
 }
 
 ScoringSink::~ScoringSink() {
@@ -76,6 +100,35 @@ void ScoringSink::on_line(const char* begin, const char* end, std::int64_t now) 
 }
 
 void ScoringSink::serve() {
+  if (nats_) {
+    serve_nats();
+  } else if (listen_fd_ >= 0) {
+    serve_tcp();
+  } else {
+    while (!run_.stop.load(std::memory_order_relaxed)) poll(nullptr, 0, 50);
+  }
+}
+
+void ScoringSink::serve_nats() {
+  std::string_view data;
+  bool has_msg_id = false;
+  while (!run_.stop.load(std::memory_order_relaxed)) {
+    if (!nats_->next(50, data, has_msg_id)) continue;
+    const std::int64_t now = realtime_ns();
+    result_.without_msg_id += !has_msg_id;
+    // One action a message as lulld publishes them; more lines, or a final '\n', are taken.
+    while (!data.empty()) {
+      const auto newline = data.find('\n');
+      const auto line = data.substr(0, newline);
+      on_line(line.data(), line.data() + line.size(), now);
+      if (newline == std::string_view::npos) break;
+      data.remove_prefix(newline + 1);
+    }
+  }
+  result_.read_errors = nats_->errors();
+}
+
+void ScoringSink::serve_tcp() {
   std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
   std::vector<std::string> partial{std::string()};  // an unfinished line per connection
   char buffer[65536];

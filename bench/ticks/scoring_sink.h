@@ -1,9 +1,12 @@
 // scoring_sink.h: the scoring sink: a TCP server that lulld connects to (and reconnects to);
 // every action line is scored by now(CLOCK_REALTIME) - ts and checked against the verdict the
 // sender recorded for its seq. Runs on its own thread until run.stop.
+// With --actions-stream, the actions come from a JetStream stream instead (nats_actions.h),
+// one or more lines a message, scored the same way; with --produce-only, none are read.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "bench/ticks/latency_histogram.h"
@@ -19,14 +22,20 @@ struct SinkResult {
   std::uint64_t unknown_seq = 0;       // a seq that was never sent (or not parsable)
   std::uint64_t ts_mismatch = 0;       // ts differs from the seq's scheduled ts
   std::uint64_t connections = 0;
+  // From a JetStream stream: action messages without a Nats-Msg-Id, failed reads.
+  std::uint64_t without_msg_id = 0;
+  std::uint64_t read_errors = 0;
 };
+
+class NatsActionSource;
 
 class ScoringSink {
  public:
-  // Listens at once (before lulld starts connecting); `ok()` says whether it could.
+  // Listens at once (before lulld starts connecting), or subscribes to the actions stream
+  // (then run.sink_connected is set at once); `ok()` says whether it could.
   ScoringSink(const TicksOptions& options, SharedRun& run);
   ~ScoringSink();
-  bool ok() const { return listen_fd_ >= 0; }
+  bool ok() const { return listen_fd_ >= 0 || nats_ != nullptr || produce_only_; }
 
   // The thread's body: accept, read, score; returns when run.stop is set.
   void serve();
@@ -35,11 +44,15 @@ class ScoringSink {
 
  private:
   void on_line(const char* begin, const char* end, std::int64_t now);
+  void serve_tcp();
+  void serve_nats();
 
   SharedRun& run_;
   std::int64_t warmup_ns_;
   double rate_;
   int listen_fd_ = -1;
+  std::unique_ptr<NatsActionSource> nats_;
+  bool produce_only_ = false;
   SinkResult result_;
 };
 

@@ -28,6 +28,17 @@ struct SenderTotals {
   std::atomic<std::int64_t> blocked_ns{0};   // this interval: time inside write/send calls
   std::atomic<bool> done{false};
   std::atomic<bool> failed{false};
+  // The NATS output only (nats_output.h): PubAcks received, of them reported as duplicates
+  // (a resend of a publish that had been stored), publishes sent again, events given up on,
+  // events published and not acked yet; the longest time from an event's first publish
+  // attempt to its ack, this interval and the whole run.
+  std::atomic<std::uint64_t> acked{0};
+  std::atomic<std::uint64_t> duplicates{0};
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<std::uint64_t> publish_failed{0};
+  std::atomic<std::uint64_t> unacked{0};
+  std::atomic<std::int64_t> stall_max_ns{0};
+  std::atomic<std::int64_t> stall_run_max_ns{0};
 };
 
 struct SinkInterval {
@@ -47,6 +58,7 @@ struct SharedRun {
   std::unique_ptr<std::atomic<std::uint8_t>[]> verdicts;  // by seq: a Verdict
   SenderTotals sender;
   LatencyHistogram send_lag;  // the sender's own: write start - scheduled ts, every event
+  LatencyHistogram nats_ack;  // NATS output: first publish attempt to PubAck; set at the end
   std::mutex sink_mutex;
   SinkInterval sink_interval;  // under sink_mutex
   std::atomic<std::uint64_t> actions_received{0};

@@ -99,6 +99,20 @@ void write_summary(const TicksOptions& options, const SharedRun& run, const Sink
   add("scrapes_failed", peaks.failed_scrapes);
   add("lulld_runqueue_wait_ms", peaks.lulld_wait_ms, "%.1f");
   add("lulld_runqueue_wait_max_ms_per_s", peaks.lulld_wait_max_ms, "%.1f");
+  if (options.nats) {  // the NATS output: acks, resends, and the longest wait for an ack
+    add("nats_acked", static_cast<double>(run.sender.acked.load()));
+    add("nats_duplicates", static_cast<double>(run.sender.duplicates.load()));
+    add("nats_retries", static_cast<double>(run.sender.retries.load()));
+    add("nats_publish_failed", static_cast<double>(run.sender.publish_failed.load()));
+    add("nats_ack_p50_us", us(run.nats_ack.percentile(0.50)), "%.1f");
+    add("nats_ack_p99_us", us(run.nats_ack.percentile(0.99)), "%.1f");
+    add("nats_stall_max_ms", static_cast<double>(run.sender.stall_run_max_ns.load()) * 1e-6,
+        "%.3f");
+  }
+  if (!options.actions_stream.empty()) {
+    add("actions_without_msg_id", static_cast<double>(sink.without_msg_id));
+    add("actions_read_errors", static_cast<double>(sink.read_errors));
+  }
   std::fputs(text.c_str(), stdout);
   if (!options.summary_path.empty()) {
     if (std::FILE* file = std::fopen(options.summary_path.c_str(), "w")) {
