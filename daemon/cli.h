@@ -2,6 +2,7 @@
 // every option and error without starting a daemon.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,14 @@ struct CommandLine {
   bool print_config = false;
   bool version = false;
   bool help = false;
+  // --nats-setup: create the JetStream side of the deployment described by --config's
+  // jetstream input, print what was done and the server's mappings stanza, then exit
+  // (daemon/nats_setup_command.h). The three options below are only accepted with it;
+  // unset, they take the defaults documented there.
+  bool nats_setup = false;
+  std::optional<int> replicas;                        // --replicas N, 1..5
+  std::optional<std::chrono::nanoseconds> max_age;    // --max-age DURATION, > 0
+  std::optional<std::chrono::nanoseconds> lease_ttl;  // --lease-ttl DURATION, > 0
 };
 
 struct ParsedCommandLine {

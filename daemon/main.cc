@@ -1,6 +1,6 @@
 // main.cc: lulld's entry point: command line, configuration, logging, then the daemon.
-// Exit status: 0 clean stop or valid config, 1 invalid config or start-up failure,
-// 2 bad command line.
+// Exit status: 0 clean stop, valid config or --nats-setup done, 1 invalid config, start-up
+// failure or --nats-setup refused or failed, 2 bad command line.
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -11,6 +11,7 @@
 #include "daemon/cli.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
+#include "daemon/nats_setup_command.h"
 #include "daemon/version.h"
 
 namespace {
@@ -46,6 +47,9 @@ int run(const daemon::CommandLine& command_line) {
   if (command_line.print_config) {
     std::cout << config::to_yaml(*loaded.config);
     return 0;
+  }
+  if (command_line.nats_setup) {
+    return daemon::run_nats_setup(*loaded.config, command_line, std::cout, std::cerr);
   }
 
   std::string level_name = command_line.log_level.value_or(loaded.config->log.level);
