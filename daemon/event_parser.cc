@@ -16,6 +16,7 @@ std::string_view to_string(RejectReason reason) {
     case RejectReason::kHeapFull: return "heap_full";
     case RejectReason::kMaxKeys: return "max_keys";
     case RejectReason::kFutureTime: return "future_time";
+    case RejectReason::kUnmappableKey: return "unmappable_key";
   }
   return "unknown";
 }

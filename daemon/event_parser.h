@@ -26,11 +26,13 @@ enum class RejectReason : std::uint8_t {
   kHeapFull,        // the GC heap stayed above its hard limit after a full collection
   kMaxKeys,         // a new key while state.max_keys keys are held (its rules skipped it)
   kFutureTime,      // its time is further ahead of the arrival than events.max_future
+  kUnmappableKey,   // jetstream: the subject's key is not of the partition it was stored in
 };
 inline constexpr RejectReason kAllRejectReasons[] = {
-    RejectReason::kInvalidJson, RejectReason::kNotObject,   RejectReason::kMissingKey,
-    RejectReason::kBadKey,      RejectReason::kLineTooLong, RejectReason::kFieldNamesFull,
-    RejectReason::kHeapFull,    RejectReason::kMaxKeys,     RejectReason::kFutureTime};
+    RejectReason::kInvalidJson,  RejectReason::kNotObject,   RejectReason::kMissingKey,
+    RejectReason::kBadKey,       RejectReason::kLineTooLong, RejectReason::kFieldNamesFull,
+    RejectReason::kHeapFull,     RejectReason::kMaxKeys,     RejectReason::kFutureTime,
+    RejectReason::kUnmappableKey};
 
 std::string_view to_string(RejectReason reason);
 

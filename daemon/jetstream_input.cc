@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/nats/nats_handles.h"
+#include "daemon/nats/partition.h"
 #include "daemon/nats/setup.h"
 
 namespace lull::daemon {
@@ -20,6 +21,15 @@ using Clock = std::chrono::steady_clock;
 // sequence read.
 constexpr std::int64_t kConsumerInactiveNs = 10LL * 60 * 1'000'000'000;
 constexpr auto kRetryDelay = std::chrono::milliseconds(500);
+
+// Whether a message stored as <subject>.<p>.<key> belongs to partition p by lull's reckoning:
+// false when the server's mapping uses another partition count than the config, or a
+// producer published to a partition's subject directly.
+bool maps_to(std::string_view subject, std::uint32_t partition, std::uint32_t partitions) {
+  const std::size_t dot = subject.rfind('.');
+  const std::string_view key = dot == std::string_view::npos ? subject : subject.substr(dot + 1);
+  return nats::is_subject_token(key) && nats::partition_of(key, partitions) == partition;
+}
 
 std::int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -226,6 +236,20 @@ void JetStreamInput::run_client() {
   connected_.Set(1);
   spdlog::info("input {}: connected to NATS; reading partitions {}", config_.name,
                fmt::join(config_.owned, ","));
+  // A stream set made for more partitions means the server maps keys with another P: every
+  // event would then be rejected as unmappable_key. Said once, loudly, at start.
+  {
+    const std::string beyond = nats::partition_stream(
+        config_.stream_prefix, static_cast<std::uint32_t>(config_.partitions));
+    jsStreamInfo* raw_info = nullptr;
+    if (js_GetStreamInfo(&raw_info, nats->js.get(), beyond.c_str(), nullptr, nullptr) == NATS_OK) {
+      spdlog::error(
+          "input {}: stream {} exists, so the stream set has more than the {} "
+          "partitions configured; set `partitions` to the P of the server's mapping",
+          config_.name, beyond, config_.partitions);
+    }
+    jsStreamInfo_Destroy(raw_info);
+  }
 
   // Fence and find where each partition starts, then start its fetcher. A partition that
   // cannot be set up (its stream missing) is retried until it can.
@@ -369,6 +393,11 @@ void JetStreamInput::write_positions() {
 
 // --- fetchers -----------------------------------------------------------------------------
 
+bool JetStreamInput::maps_here(const char* subject, std::uint32_t partition) const {
+  return subject != nullptr &&
+         maps_to(subject, partition, static_cast<std::uint32_t>(config_.partitions));
+}
+
 void JetStreamInput::run_fetcher(Partition& partition) {
   jsCtx* js = nats_->js.get();
   const std::uint64_t replay_until = partition.had_position ? partition.start.seq : 0;
@@ -436,6 +465,7 @@ void JetStreamInput::run_fetcher(Partition& partition) {
           meta->Sequence.Stream,
           meta->Timestamp,
           meta->NumPending,
+          !maps_here(natsMsg_GetSubject(msg), partition.number),
           arrival,
           std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)))};
       message.arrival.partition = static_cast<std::int32_t>(partition.number);
@@ -495,6 +525,13 @@ void JetStreamInput::handle(Message& message) {
                      .count());
   }
   std::string_view bytes = message.bytes;
+  if (message.unmappable) {
+    ingest_.reject(RejectReason::kUnmappableKey, config_.name,
+                   "stream " + partition.stream + " seq " + std::to_string(message.seq) +
+                       ": its key is of another partition (partitions: " +
+                       std::to_string(config_.partitions) + "; is the server's mapping the same?)");
+    bytes = {};
+  }
   while (!bytes.empty()) {
     const std::size_t end = bytes.find('\n');
     ingest_.line(bytes.substr(0, end), message.arrival, counters_, config_.name);

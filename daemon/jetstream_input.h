@@ -85,6 +85,7 @@ class JetStreamInput {
     std::uint64_t seq;
     std::int64_t time_ns;
     std::uint64_t pending;  // messages left in the stream after this one, for the consumer
+    bool unmappable;        // its subject's key does not hash to this partition
     runtime::Arrival arrival;
     std::string bytes;
   };
@@ -98,7 +99,8 @@ class JetStreamInput {
   void run_client();
   void run_fetcher(Partition& partition);
   bool push(Message&& message);  // fetcher threads; false once stopping
-  void drain();                  // reactor
+  bool maps_here(const char* subject, std::uint32_t partition) const;
+  void drain();  // reactor
   void handle(Message& message);
   void take_candidates();  // reactor, every commit_interval
   void write_positions();  // client thread

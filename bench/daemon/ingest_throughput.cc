@@ -27,6 +27,8 @@ class CountingSink : public daemon::ActionSink {
   }
   void stop(std::chrono::milliseconds) override {}
   const std::string& name() const override { return name_; }
+  std::uint64_t emitted() const override { return count; }
+  std::uint64_t settled_through() const override { return count; }
   std::uint64_t count = 0;
   std::string name_ = "null";
 };
