@@ -34,6 +34,7 @@ std::string_view to_string(InputType type) {
 std::string_view to_string(Assignment assignment) {
   switch (assignment) {
     case Assignment::kStatic: return "static";
+    case Assignment::kLease: return "lease";
   }
   return "?";
 }

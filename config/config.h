@@ -30,9 +30,10 @@ struct Address {
 };
 
 enum class InputType { kTcp, kUdp, kJetStream };
-// Who decides which partitions of a jetstream input an instance owns: the config (`owned`).
-// (Leases in NATS KV, with failover, are the next step of the scale-out work.)
-enum class Assignment { kStatic };
+// Who decides which partitions of a jetstream input an instance owns: the config (`owned`),
+// or leases in NATS KV shared by the live instances, which move on failure (README
+// "Running several instances").
+enum class Assignment { kStatic, kLease };
 
 struct InputConfig {
   InputType type = InputType::kTcp;
@@ -55,6 +56,10 @@ struct InputConfig {
   std::size_t partitions = 0;  // required; fixed when the streams are made
   Assignment assignment = Assignment::kStatic;
   std::vector<std::size_t> owned;  // static: the partitions read here; required
+  // lease: each partition's lease (KV bucket <stream_prefix>_leases) lapses this long after
+  // its owner's last renewal (every lease_ttl / 3); equal to the buckets' TTL.
+  Duration lease_ttl = std::chrono::seconds(10);
+  std::string instance;  // lease: this instance's id among the members; empty: host-pid
   // How often each partition's position (the last event whose actions every sink has taken)
   // is written to the KV bucket <stream_prefix>_positions.
   Duration commit_interval = std::chrono::milliseconds(100);

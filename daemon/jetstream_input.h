@@ -3,23 +3,25 @@
 // Ingest, each message one or more NDJSON lines.
 //
 // Threads. The reactor never calls libnats (its connect, fetch and acked publish block):
-//   - the client thread connects (retrying until it can), then per owned partition reads
-//     the committed position, fences it (rewrites it by compare-and-set, so that an older
-//     owner's next commit fails) and starts a fetcher; afterwards it writes the positions
-//     the reactor hands it, every commit_interval;
-//   - one fetcher thread per partition pulls batches (natsSubscription_Fetch) from an
+//   - the client thread (jetstream_ownership.cc) connects, retrying until it can, and decides
+//     which partitions this instance reads: the configured ones (static), or those that
+//     rendezvous hashing over the live members gives it, each held by a lease in KV (lease).
+//     Taking a partition fences its position; giving one up gracefully commits it first.
+//     It also writes the positions the reactor hands it, every commit_interval;
+//   - one fetcher thread per partition read (jetstream_fetcher.cc) pulls batches from an
 //     ephemeral consumer (AckPolicy none: the position, not server-side acks, is the
-//     checkpoint) and pushes each message's bytes, partition, sequence and stream time into
-//     a bounded queue; when the queue is full it waits, and JetStream keeps the rest;
-//   - the reactor drains the queue in handlers of at most kDrainBatch messages, so GC work and
-//     other inputs run between them. Heap objects never cross threads: only bytes do.
+//     checkpoint: a new owner bound to an acked durable would get a dead owner's unacked
+//     events only after AckWait, after newer ones) and pushes each message into a bounded
+//     queue; when the queue is full it waits, and JetStream keeps the rest;
+//   - the reactor (here) drains the queue in handlers of at most kDrainBatch messages, so GC
+//     work and other inputs run between them. Heap objects never cross threads: bytes do.
 //
 // Position and rebuild. A partition's position {seq, time} is the last event whose actions
-// every sink has settled (ActionSink::settled_through). On start, a partition with a position
-// is replayed from time - replay_span - replay_slack: events up to seq go through the rules as
-// replays (state restored, nothing fired), later ones are live. A partition without one
-// starts at the stream's end (it is created there). Events after the position may be handled
-// twice across a restart: their actions repeat (on a jetstream sink the server drops them by
+// every sink has settled (ActionSink::settled_through). When a partition is taken with a
+// position, it is replayed from time - replay_span - replay_slack: events up to seq go through
+// the rules as replays (state restored, nothing fired), later ones are live. A partition
+// without one starts at the stream's end. Events after the position may be handled twice
+// across a takeover: their actions repeat (a jetstream sink's server drops them by
 // Nats-Msg-Id); no event is skipped.
 #pragma once
 
@@ -63,8 +65,7 @@ class JetStreamInput {
   // Every sink whose settling a position waits for (retired ones included).
   using SinkList = std::function<std::vector<const ActionSink*>()>;
 
-  // `replay_span`: how far before a position a rebuild starts, less the slack: the longest
-  // window, within, timeout or cooldown of the rules. Connects in start(), never here.
+  // Connects in start(), never here.
   JetStreamInput(runtime::Reactor& reactor, const config::InputConfig& config, Ingest& ingest,
                  DaemonMetrics::Input counters, std::chrono::nanoseconds replay_span,
                  SinkList sinks, prometheus::Registry& registry);
@@ -72,16 +73,20 @@ class JetStreamInput {
   ~JetStreamInput();
 
   void start();
-  // Stops fetching and drops what is queued (it is after the position, so read again on the
-  // next start). The commit timer stops; final_commit() writes the last position.
+  // Stops fetching and drops what is queued (it is after the position, so read again by the
+  // next owner). The commit timer stops; final_commit() writes the last positions.
   void stop();
   // After the reactor has run dry (every sink flushed or closed): writes each partition's
-  // last position, settled by then, and joins the threads. Blocks, bounded by NATS timeouts.
+  // last position, settled by then, gives up its leases so that others take over at once,
+  // and joins the threads. Blocks, bounded by NATS timeouts.
   void final_commit();
+
+  const std::string& instance() const { return instance_; }
 
  private:
   struct Message {
     std::uint32_t partition;
+    std::uint64_t epoch;  // of the partition's ownership it was fetched under
     std::uint64_t seq;
     std::int64_t time_ns;
     std::uint64_t pending;  // messages left in the stream after this one, for the consumer
@@ -94,49 +99,70 @@ class JetStreamInput {
     nats::Position position;
     std::vector<std::pair<const ActionSink*, std::uint64_t>> emitted;
   };
-  struct Partition;  // per owned partition: reactor side and thread side, see the .cc
+  struct Partition;  // one partition this instance may read; see the .cc
+  struct Nats;       // the connection and KV handles: client thread and fetchers
+  enum class Handoff { kGraceful, kLeaseExpired, kFenced };
 
+  // Client thread (jetstream_ownership.cc).
   void run_client();
-  void run_fetcher(Partition& partition);
-  bool push(Message&& message);  // fetcher threads; false once stopping
+  bool connect();
+  void check_stream_set();
+  void run_static();
+  void run_leases();
+  void claim(Partition& partition);  // throws nats::Error
+  void release(Partition& partition, Handoff reason);
+  void write_positions();
+  bool write_position(Partition& partition);  // false: fenced (and released)
+  void note_connection();  // connected_, reconnects_ and a log line on each change
+  static std::string label(Handoff reason);
+  bool wait_or_stop(std::chrono::nanoseconds timeout);  // true once stopping
+
+  // Fetchers (jetstream_fetcher.cc).
+  void run_fetcher(Partition& partition, std::uint64_t epoch);
+  bool push(Partition& partition, Message&& message);  // false once stopping
   bool maps_here(const char* subject, std::uint32_t partition) const;
-  void drain();  // reactor
+
+  // Reactor (here).
+  void drain();
   void handle(Message& message);
-  void take_candidates();  // reactor, every commit_interval
-  void write_positions();  // client thread
+  void take_candidates();                                            // every commit_interval
+  void finish_partition(Partition& partition, std::uint64_t epoch);  // graceful release
 
   runtime::Reactor& reactor_;
   config::InputConfig config_;
+  std::string instance_;
   Ingest& ingest_;
   DaemonMetrics::Input counters_;
   std::chrono::nanoseconds replay_span_;
   SinkList sinks_;
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::map<std::uint32_t, Partition*> by_number_;
+  std::atomic<bool> stopping_{false};
 
   // The hand-off queue, fetchers to reactor.
   std::mutex queue_mutex_;
   std::condition_variable queue_space_;
   std::deque<Message> queue_;
-  bool drain_posted_ = false;  // a drain() is posted and has not yet taken the queue
-  std::atomic<bool> stopping_{false};
+  bool drain_posted_ = false;     // a drain() is posted and has not yet taken the queue
+  std::vector<Message> scratch_;  // reactor: a batch taken from queue_
 
-  // Positions to write, reactor to client thread.
+  // Positions to write and partitions finished, reactor to client thread.
   std::mutex commit_mutex_;
   std::condition_variable commit_wake_;
-  std::vector<Message> scratch_;  // reactor: a batch taken from queue_
   runtime::Timer commit_timer_;
 
   std::thread client_;
-  struct Nats;  // the connection and KV handle, client thread and fetchers
   std::unique_ptr<Nats> nats_;
+  bool connection_up_ = true;  // client thread: as note_connection() last saw it
 
   prometheus::Gauge& owned_;
   prometheus::Gauge& connected_;
   prometheus::Counter& reconnects_;
   prometheus::Counter& commits_;
   prometheus::Counter& commit_failures_;
+  prometheus::Counter& renew_failures_;
   prometheus::Counter& rebuild_events_;
+  prometheus::Histogram& rebuild_seconds_;
   prometheus::Histogram& fetch_batch_;
   prometheus::Family<prometheus::Gauge>& lag_family_;
   prometheus::Family<prometheus::Gauge>& state_family_;

@@ -22,9 +22,12 @@ constexpr bool listens(const InputConfig& input) {
 constexpr bool jetstream(const InputConfig& input) {
   return input.type == InputType::kJetStream;
 }
+constexpr bool leased(const InputConfig& input) {
+  return jetstream(input) && input.assignment == Assignment::kLease;
+}
 
 constexpr std::string_view kInputTypes[] = {"tcp", "udp", "jetstream"};  // InputType's order
-constexpr std::string_view kAssignments[] = {"static"};                  // Assignment's order
+constexpr std::string_view kAssignments[] = {"static", "lease"};                  // Assignment's order
 constexpr std::string_view kGcModes[] = {"idle", "classic", "off"};      // GcMode's order
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};  // spdlog's names
@@ -109,13 +112,28 @@ constexpr Field<InputConfig> kInputFields[] = {
      .member = &InputConfig::owned,
      .max = kMaxPartitions - 1,
      .example = "[0, 1, 2]",
-     .applies = jetstream,
-     .not_applicable = "only jetstream inputs take owned",
+     .applies = [](const InputConfig& input) {
+       return jetstream(input) && input.assignment == Assignment::kStatic;
+     },
+     .not_applicable = "only jetstream inputs with assignment static take owned",
      .missing =
          [](const InputConfig&) {
            return std::string(
                "required with assignment static: the partitions this instance reads");
          }},
+    {.key = "lease_ttl",
+     .kind = Kind::kDuration,
+     .member = &InputConfig::lease_ttl,
+     .min = ns(seconds(1)),
+     .max = ns(minutes(10)),
+     .applies = leased,
+     .not_applicable = "only jetstream inputs with assignment lease take lease_ttl"},
+    {.key = "instance",
+     .kind = Kind::kString,
+     .member = &InputConfig::instance,
+     .example = "lulld-a",
+     .applies = leased,
+     .not_applicable = "only jetstream inputs with assignment lease take instance"},
     {.key = "commit_interval",
      .kind = Kind::kDuration,
      .member = &InputConfig::commit_interval,

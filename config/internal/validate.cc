@@ -100,6 +100,11 @@ void check_jetstream(const InputConfig& input, const std::string& item, DecodeCo
            "expected letters, digits, '-' and '_' only (a JetStream stream name), got \"" +
                input.stream_prefix + "\"");
   }
+  if (usable("instance") && !input.instance.empty() &&
+      (!is_stream_name(input.instance) || input.instance.size() > 64)) {
+    report("instance", "expected up to 64 letters, digits, '-' and '_' (a KV key), got \"" +
+                           input.instance + "\"");
+  }
   if (usable("subject") && !is_literal_subject(input.subject)) {
     report("subject", "expected a NATS subject without wildcards, like \"ticks\" or " +
                           std::string("\"market.ticks\", got \"") + input.subject + "\"");

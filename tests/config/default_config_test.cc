@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "config/internal/schema.h"
 #include "config/loader.h"
@@ -65,21 +66,31 @@ std::map<std::string, std::string> comment_blocks(std::string_view text) {
   return blocks;
 }
 
-// The commented example of a section (`actions:`, `rules:`) in the default text: the line
-// "# <section>:" and the indented comment lines after it ("#   ..."), without their "# ".
-std::string example_of(std::string_view text, std::string_view section) {
+// The commented examples of a section (`inputs:`, `actions:`, `rules:`) in the default text,
+// in order: each the line "# <section>:" and the indented comment lines after it
+// ("#   ..."), without their "# ".
+std::vector<std::string> examples_of(std::string_view text, std::string_view section) {
   std::istringstream lines{std::string(text)};
   const std::string start = "# " + std::string(section) + ":";
   std::string line;
-  std::string example;
+  std::vector<std::string> examples;
+  bool inside = false;
   while (std::getline(lines, line)) {
-    if (example.empty() ? line != start : !line.starts_with("#  ")) {
-      if (!example.empty()) break;
-      continue;
+    if (line == start) {
+      examples.push_back(line.substr(2) + "\n");
+      inside = true;
+    } else if (inside && line.starts_with("#  ")) {
+      examples.back() += line.substr(2) + "\n";
+    } else {
+      inside = false;
     }
-    example += line.substr(2) + "\n";
   }
-  return example;
+  return examples;
+}
+
+std::string example_of(std::string_view text, std::string_view section) {
+  const auto examples = examples_of(text, section);
+  return examples.empty() ? std::string() : examples.front();
 }
 
 TEST(DefaultConfig, HasNoActionsOrRulesSoItConnectsNowhere) {
@@ -109,11 +120,24 @@ TEST(DefaultConfig, ItsCommentedExamplesLoadAndShowEveryRuleKindAndActionType) {
                              RuleKind::kAbsence, RuleKind::kSequence}));
 }
 
+TEST(DefaultConfig, ItsJetStreamInputExamplesLoad) {
+  const auto examples = examples_of(default_config_text(), "inputs");
+  ASSERT_EQ(examples.size(), 2u);
+  for (const std::string& example : examples) {
+    const LoadResult result = load_config_string(example, "<example>");
+    ASSERT_TRUE(result.ok()) << result.error_text() << example;
+    ASSERT_EQ(result.config->inputs.size(), 1u);
+    EXPECT_EQ(result.config->inputs[0].type, InputType::kJetStream);
+  }
+}
+
 TEST(DefaultConfig, SetsAndDocumentsEveryKeyOfTheTable) {
   // Rules and actions are documented on their commented examples.
   std::map<std::string, std::string> blocks = comment_blocks(default_config_text());
   for (std::string_view section : {"inputs", "actions", "rules"}) {
-    blocks.merge(comment_blocks(example_of(default_config_text(), section)));
+    for (const std::string& example : examples_of(default_config_text(), section)) {
+      blocks.merge(comment_blocks(example));
+    }
   }
   const std::regex default_tag(R"(Default: ([^ |\n]+))");
   const std::regex reload_tag(R"(Reload: (yes|no))");

@@ -1,0 +1,135 @@
+// jetstream_fetcher.cc: one thread per partition read: an ephemeral pull consumer on the
+// partition's stream, batches fetched and pushed into the hand-off queue.
+#include <spdlog/spdlog.h>
+
+#include "daemon/jetstream_input.h"
+#include "daemon/jetstream_partition.h"
+#include "daemon/nats/partition.h"
+
+namespace lull::daemon {
+
+namespace {
+
+// How long the server keeps an ephemeral consumer nobody pulls from. Above the longest a
+// fetcher can wait on a full queue; a consumer lost anyway is made again after the last
+// sequence read.
+constexpr std::int64_t kConsumerInactiveNs = 10LL * 60 * 1'000'000'000;
+constexpr auto kRetryDelay = std::chrono::milliseconds(500);
+
+// Whether a message stored as <subject>.<p>.<key> belongs to partition p by lull's reckoning:
+// false when the server's mapping uses another partition count than the config, or a
+// producer published to a partition's subject directly.
+bool maps_to(std::string_view subject, std::uint32_t partition, std::uint32_t partitions) {
+  const std::size_t dot = subject.rfind('.');
+  const std::string_view key = dot == std::string_view::npos ? subject : subject.substr(dot + 1);
+  return nats::is_subject_token(key) && nats::partition_of(key, partitions) == partition;
+}
+
+}  // namespace
+
+bool JetStreamInput::maps_here(const char* subject, std::uint32_t partition) const {
+  return subject != nullptr &&
+         maps_to(subject, partition, static_cast<std::uint32_t>(config_.partitions));
+}
+
+// Starts at the claimed position: replaying from its time less the rules' span when there
+// was one, else after its sequence (the stream's end at the first claim). A consumer lost
+// later (a server restart, inactivity) is made again after the last sequence pushed.
+void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
+  jsCtx* js = nats_->js.get();
+  const std::uint64_t replay_until = partition.had_position ? partition.start.seq : 0;
+  std::uint64_t last_seq = 0;
+  nats::Subscription subscription;
+  bool warned = false;
+  const std::int64_t expires_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.fetch_expires).count();
+  auto running = [&] { return !stopping_ && !partition.stop_fetch; };
+
+  while (running()) {
+    if (!subscription) {
+      jsSubOptions options;
+      jsSubOptions_Init(&options);
+      options.Stream = partition.stream.c_str();
+      options.Config.AckPolicy = js_AckNone;
+      options.Config.InactiveThreshold = kConsumerInactiveNs;
+      if (last_seq > 0) {
+        options.Config.DeliverPolicy = js_DeliverByStartSequence;
+        options.Config.OptStartSeq = last_seq + 1;
+      } else if (partition.had_position) {
+        options.Config.DeliverPolicy = js_DeliverByStartTime;
+        options.Config.OptStartTime = std::max<std::int64_t>(
+            0, partition.start.time_ns - replay_span_.count() - config_.replay_slack.count());
+      } else {
+        options.Config.DeliverPolicy = js_DeliverByStartSequence;
+        options.Config.OptStartSeq = partition.start.seq + 1;
+      }
+      natsSubscription* raw = nullptr;
+      jsErrCode code{};
+      const natsStatus status =
+          js_PullSubscribe(&raw, js, partition.subjects.c_str(), nullptr, nullptr, &options, &code);
+      if (status != NATS_OK) {
+        if (!warned) {
+          spdlog::warn("input {}: partition {}: {}; retrying", config_.name, partition.number,
+                       nats::Error("pull consumer on " + partition.stream, status, code).what());
+          warned = true;
+        }
+        std::this_thread::sleep_for(kRetryDelay);
+        continue;
+      }
+      subscription.reset(raw);
+      warned = false;
+    }
+    natsMsgList list{};
+    jsErrCode code{};
+    const natsStatus status = natsSubscription_Fetch(
+        &list, subscription.get(), static_cast<int>(config_.fetch_batch), expires_ms, &code);
+    if (status == NATS_TIMEOUT) continue;
+    if (status != NATS_OK) {
+      natsMsgList_Destroy(&list);
+      // The connection is down (libnats reconnects) or the consumer is gone: make it again.
+      subscription.reset();
+      std::this_thread::sleep_for(kRetryDelay);
+      continue;
+    }
+    fetch_batch_.Observe(list.Count);
+    const runtime::Arrival arrival = runtime::Arrival::now();
+    for (int i = 0; i < list.Count && running(); ++i) {
+      natsMsg* msg = list.Msgs[i];
+      jsMsgMetaData* raw_meta = nullptr;
+      if (natsMsg_GetMetaData(&raw_meta, msg) != NATS_OK) continue;  // not a stream message
+      nats::MessageMetadata meta(raw_meta);
+      Message message{
+          partition.number,
+          epoch,
+          meta->Sequence.Stream,
+          meta->Timestamp,
+          meta->NumPending,
+          !maps_here(natsMsg_GetSubject(msg), partition.number),
+          arrival,
+          std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)))};
+      message.arrival.partition = static_cast<std::int32_t>(partition.number);
+      message.arrival.stream_seq = message.seq;
+      message.arrival.replay = message.seq <= replay_until;
+      last_seq = message.seq;
+      if (!push(partition, std::move(message))) break;
+    }
+    natsMsgList_Destroy(&list);
+  }
+}
+
+bool JetStreamInput::push(Partition& partition, Message&& message) {
+  std::unique_lock lock(queue_mutex_);
+  queue_space_.wait(lock, [&] {
+    return stopping_ || partition.stop_fetch || queue_.size() < config_.max_pending;
+  });
+  if (stopping_ || partition.stop_fetch) return false;
+  queue_.push_back(std::move(message));
+  ++partition.queued;
+  if (!drain_posted_) {
+    drain_posted_ = true;
+    boost::asio::post(reactor_.io(), [this] { drain(); });
+  }
+  return true;
+}
+
+}  // namespace lull::daemon

@@ -1,0 +1,76 @@
+// jetstream_partition.h: the state JetStreamInput keeps per partition and per connection,
+// shared by its three source files (jetstream_input.cc: reactor side; jetstream_fetcher.cc;
+// jetstream_ownership.cc: client thread). Not for use outside them.
+//
+// Who touches what: the reactor fields only on the reactor thread; the client fields only on
+// the client thread (and, after it was joined, final_commit); `to_commit` and `final_ready`
+// under commit_mutex_; `queued` under queue_mutex_; the atomics anywhere.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <prometheus/gauge.h>
+
+#include "daemon/jetstream_input.h"
+#include "daemon/nats/nats_handles.h"
+#include "daemon/nats/position.h"
+
+namespace lull::daemon {
+
+struct JetStreamInput::Nats {
+  nats::Connection connection;
+  nats::JetStream js;
+  nats::KeyValue positions;
+  nats::KeyValue members;  // lease assignment only
+  nats::KeyValue leases;
+};
+
+struct JetStreamInput::Partition {
+  std::uint32_t number = 0;
+  std::string stream;    // <prefix>_<p>
+  std::string subjects;  // <subject>.<p>.*
+
+  // Client thread.
+  bool owned = false;
+  std::uint64_t epoch = 0;  // bumped by every claim(); tags its fetcher's messages
+  std::thread fetcher;
+  nats::Position start;  // the position found (or made) when claimed
+  bool had_position = false;
+  std::uint64_t revision = 0;  // of pos.<p> in KV, for compare-and-set
+  nats::Position committed;
+  std::uint64_t lease_revision = 0;
+
+  // Any thread. The fetcher stops when told; the reactor drops this partition's messages once
+  // the steady clock passes valid_until (a lease not renewed in time: after a stall of the
+  // whole process, its queued messages must not fire what the new owner fires too).
+  std::atomic<bool> stop_fetch{false};
+  std::atomic<std::int64_t> valid_until_ns{std::numeric_limits<std::int64_t>::max()};
+
+  // queue_mutex_: messages of this partition in the hand-off queue.
+  std::size_t queued = 0;
+
+  // Reactor thread.
+  std::uint64_t active_epoch = 0;  // 0: not read here; else messages of other epochs are stale
+  nats::Position handled;          // the last message handled, or the start if later
+  std::uint64_t last_seq = 0;      // the last sequence handled, replays included
+  std::deque<Candidate> candidates;
+  bool rebuilding = false;
+  bool finishing = false;  // a graceful release waits for its last position to settle
+  std::chrono::steady_clock::time_point rebuild_started;
+  prometheus::Gauge* lag = nullptr;
+  prometheus::Gauge* live = nullptr;
+  prometheus::Gauge* rebuild = nullptr;
+
+  // commit_mutex_.
+  std::optional<nats::Position> to_commit;
+  bool final_ready = false;  // finishing: every action of `to_commit` is settled
+};
+
+}  // namespace lull::daemon
