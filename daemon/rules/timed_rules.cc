@@ -19,6 +19,10 @@ struct AbsenceState : RuleState {
   std::int64_t deadline = 0;         // steady ns: silent from then on
   std::int64_t last_fired = kNever;  // steady ns
   bool fired = false;                // this silence has been reported
+  // Where `last` sits in its stream (jetstream input), so that the firing carries it and a
+  // jetstream sink's Nats-Msg-Id names the silence: repeats after a takeover are dropped.
+  std::int32_t partition = -1;
+  std::uint64_t stream_seq = 0;
 };
 
 }  // namespace
@@ -66,6 +70,8 @@ void AbsenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<E
     state->last = event.get();
     state->deadline = deadline;
     state->fired = false;
+    state->partition = arrival.partition;
+    state->stream_seq = arrival.stream_seq;
   }
   gc::Local<Ring<KeyState>> queue(heap, deadlines_.get());
   Ring<KeyState>::push(heap, queue, deadline, key.get());
@@ -97,7 +103,10 @@ void AbsenceRule::expire() {
     state->last_fired = now_ns;
     Action action(*this, *state->last.get(), key->key->view());
     action.number("silent_seconds", std::chrono::duration<double>(config_.timeout).count());
-    fire(action, *state->last.get(), runtime::Arrival{now, 0});
+    runtime::Arrival arrival{now, 0};
+    arrival.partition = state->partition;
+    arrival.stream_seq = state->stream_seq;
+    fire(action, *state->last.get(), arrival);
   }
   arm();
 }
