@@ -3,14 +3,9 @@
 // stream, from the instance that owns the key's partition; a restart rebuilds rule state from
 // the stream instead of firing again; a crash (kill -9) repeats actions only as publishes the
 // server drops by Nats-Msg-Id.
-#include <signal.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +15,7 @@
 #include "daemon/nats/nats_handles.h"
 #include "daemon/nats/partition.h"
 #include "daemon/nats/setup.h"
+#include "tests/integration/jetstream_support.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/net.h"
 #include "tests/support/subprocess.h"
@@ -29,139 +25,6 @@ namespace {
 
 namespace nats = daemon::nats;
 using namespace std::chrono_literals;
-
-constexpr std::uint32_t kPartitions = 4;
-constexpr int kKeys = 40;
-const std::string kActionStream = "LULL_ACTIONS";
-
-std::string key_name(int i) {
-  return "k" + std::to_string(100 + i);
-}
-
-// Publishes ticks to ticks.<key> with a PubAck each, and reads the action stream back.
-class Client {
- public:
-  explicit Client(const std::string& url)
-      : connection_(nats::connect({url}, "jetstream_test")), js_(nats::jetstream(*connection_)) {}
-
-  void add_action_stream() {
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    config.Name = kActionStream.c_str();
-    const char* subjects[] = {"lull.actions.>"};
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
-    config.Storage = js_MemoryStorage;
-    jsStreamInfo* info = nullptr;
-    jsErrCode code{};
-    nats::check(js_AddStream(&info, js_.get(), &config, nullptr, &code), "add action stream", code);
-    jsStreamInfo_Destroy(info);
-  }
-
-  void tick(const std::string& key, double price) {
-    const int seq = ++seq_;
-    const std::string line = R"({"seq":)" + std::to_string(seq) + R"(,"ts":)" +
-                             std::to_string(now_ns()) + R"(,"key":")" + key +
-                             R"(","type":"tick","price":)" + std::to_string(price) + "}";
-    jsPubAck* ack = nullptr;
-    jsErrCode code{};
-    const std::string subject = "ticks." + key;
-    nats::check(js_Publish(&ack, js_.get(), subject.c_str(), line.data(),
-                           static_cast<int>(line.size()), nullptr, &code),
-                "publish " + subject, code);
-    jsPubAck_Destroy(ack);
-  }
-  int last_seq() const { return seq_; }
-
-  // Every message in the action stream, in order.
-  std::vector<std::string> actions() {
-    std::vector<std::string> out;
-    jsStreamInfo* raw = nullptr;
-    nats::check(js_GetStreamInfo(&raw, js_.get(), kActionStream.c_str(), nullptr, nullptr),
-                "action stream info");
-    nats::StreamInfo info(raw);
-    for (std::uint64_t seq = info->State.FirstSeq; seq <= info->State.LastSeq && seq > 0; ++seq) {
-      natsMsg* msg = nullptr;
-      if (js_GetMsg(&msg, js_.get(), kActionStream.c_str(), seq, nullptr, nullptr) != NATS_OK) {
-        continue;
-      }
-      out.emplace_back(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-      natsMsg_Destroy(msg);
-    }
-    return out;
-  }
-
- private:
-  static std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-  nats::Connection connection_;
-  nats::JetStream js_;
-  int seq_ = 0;
-};
-
-std::string field(const std::string& json, const std::string& name) {
-  std::smatch match;
-  const std::regex pattern("\"" + name + "\":\"?([^,\"}]*)");
-  return std::regex_search(json, match, pattern) ? match[1].str() : "";
-}
-
-class Instance {
- public:
-  Instance(const std::string& url, std::vector<int> owned, const std::string& commit_interval)
-      : metrics_port_(free_port()),
-        config_path_("/tmp/lull-js-" + std::to_string(getpid()) + "-" +
-                     std::to_string(owned.front()) + ".yaml") {
-    std::string list;
-    for (int p : owned) list += (list.empty() ? "" : ", ") + std::to_string(p);
-    std::ofstream(config_path_)
-        << "inputs:\n  - {type: jetstream, servers: [" << url << "], partitions: " << kPartitions
-        << ", owned: [" << list << "], commit_interval: " << commit_interval << "}\n"
-        << "metrics: {listen: 127.0.0.1:" << metrics_port_ << "}\n"
-        << "actions:\n  out: {type: jetstream, servers: [" << url << "]}\n"
-        << "rules:\n  - {name: high, kind: threshold, match: {type: tick}, field: price, "
-           "above: 100, action: out}\n";
-  }
-  ~Instance() { unlink(config_path_.c_str()); }
-
-  void start() {
-    process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{LULLD_PATH, "--config", config_path_});
-    ASSERT_TRUE(eventually(
-        [&] {
-          return process_->errors().find("reading partitions") != std::string::npos &&
-                 metric("lull_jetstream_connected") == 1;
-        },
-        15s))
-        << process_->errors();
-  }
-  int stop() {
-    process_->signal(SIGTERM);
-    const auto status = process_->wait(15s);
-    return status.value_or(-1);
-  }
-  void kill9() {
-    process_->signal(SIGKILL);
-    process_->wait(5s);
-  }
-  std::string log() const { return process_ ? process_->errors() : ""; }
-
-  // The value of an unlabelled (or first labelled) series, -1 if absent.
-  double metric(const std::string& name) const {
-    const auto page = http_get(metrics_port_, "/metrics", 500ms);
-    if (!page) return -1;
-    std::smatch match;
-    const std::regex line("\n" + name + "(\\{[^}]*\\})? ([-0-9.e+]+)");
-    return std::regex_search(page->body, match, line) ? std::stod(match[2].str()) : -1;
-  }
-
- private:
-  std::uint16_t metrics_port_;
-  std::string config_path_;
-  std::unique_ptr<Subprocess> process_;
-};
 
 class JetStreamTest : public ::testing::Test {
  protected:

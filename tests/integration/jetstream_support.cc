@@ -1,0 +1,234 @@
+// jetstream_support.cc: Client and Instance of jetstream_support.h.
+#include "tests/integration/jetstream_support.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/net.h"
+
+namespace lull::testing {
+
+namespace nats = daemon::nats;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Distinct names for the files and message ids of several clients and instances in a test.
+int next_serial() {
+  static std::atomic<int> serial{0};
+  return ++serial;
+}
+
+// The lulld under test: $LULL_TEST_LULLD (say, a build with a fault put in, to see a test
+// fail), else the one built with the tests.
+std::string lulld_path() {
+  const char* forced = std::getenv("LULL_TEST_LULLD");
+  return forced != nullptr && *forced != '\0' ? forced : LULLD_PATH;
+}
+
+}  // namespace
+
+std::string key_name(int i) {
+  return "k" + std::to_string(100 + i);
+}
+
+std::string tick_line(int seq, const std::string& key, double price, const std::string& type) {
+  return R"({"seq":)" + std::to_string(seq) + R"(,"ts":)" + std::to_string(now_ns()) +
+         R"(,"key":")" + key + R"(","type":")" + type + R"(","price":)" + std::to_string(price) +
+         "}";
+}
+
+std::string field(const std::string& json, const std::string& name) {
+  std::smatch match;
+  const std::regex pattern("\"" + name + "\":\"?([^,\"}]*)");
+  return std::regex_search(json, match, pattern) ? match[1].str() : "";
+}
+
+Client::Client(const std::string& url)
+    : connection_(nats::connect({url}, "jetstream_test")),
+      js_(nats::jetstream(*connection_)),
+      id_prefix_("test-" + std::to_string(getpid()) + "-" + std::to_string(next_serial()) + "-") {}
+
+void Client::add_action_stream(jsStorageType storage) {
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = kActionStream.c_str();
+  const char* subjects[] = {"lull.actions.>"};
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = storage;
+  jsStreamInfo* info = nullptr;
+  jsErrCode code{};
+  nats::check(js_AddStream(&info, js_.get(), &config, nullptr, &code), "add action stream", code);
+  jsStreamInfo_Destroy(info);
+}
+
+std::string Client::event(const std::string& key, double price) {
+  return tick_line(++seq_, key, price);
+}
+
+void Client::tick(const std::string& key, double price) {
+  const std::string line = event(key, price);
+  const std::string subject = "ticks." + key;
+  const std::string id = id_prefix_ + std::to_string(seq_);
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MsgId = id.c_str();
+  options.MaxWait = 2000;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    jsPubAck* ack = nullptr;
+    jsErrCode code{};
+    const natsStatus status = js_Publish(&ack, js_.get(), subject.c_str(), line.data(),
+                                         static_cast<int>(line.size()), &options, &code);
+    jsPubAck_Destroy(ack);
+    if (status == NATS_OK) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      nats::check(status, "publish " + subject, code);
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+std::vector<std::string> Client::actions() {
+  std::vector<std::string> out;
+  jsStreamInfo* raw = nullptr;
+  nats::check(js_GetStreamInfo(&raw, js_.get(), kActionStream.c_str(), nullptr, nullptr),
+              "action stream info");
+  nats::StreamInfo info(raw);
+  for (std::uint64_t seq = info->State.FirstSeq; seq <= info->State.LastSeq && seq > 0; ++seq) {
+    natsMsg* msg = nullptr;
+    if (js_GetMsg(&msg, js_.get(), kActionStream.c_str(), seq, nullptr, nullptr) != NATS_OK) {
+      continue;
+    }
+    out.emplace_back(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    natsMsg_Destroy(msg);
+  }
+  return out;
+}
+
+Instance::Instance(InstanceOptions options)
+    : owned_(options.owned),
+      metrics_port_(free_port()),
+      config_path_("/tmp/lull-js-" + std::to_string(getpid()) + "-" +
+                   std::to_string(next_serial()) + ".yaml") {
+  std::ofstream config(config_path_);
+  config << "inputs:\n";
+  if (!options.owned.empty()) {
+    std::string list;
+    for (int p : options.owned) list += (list.empty() ? "" : ", ") + std::to_string(p);
+    config << "  - {type: jetstream, servers: [" << options.url << "], partitions: " << kPartitions
+           << ", owned: [" << list << "], commit_interval: " << options.commit_interval << "}\n";
+  }
+  if (options.tcp_input != 0) {
+    config << "  - {type: tcp, listen: 127.0.0.1:" << options.tcp_input << "}\n";
+  }
+  config << "metrics: {listen: 127.0.0.1:" << metrics_port_ << "}\n";
+  if (options.tcp_sink != 0) {
+    config << "actions:\n  out: {type: tcp, target: 127.0.0.1:" << options.tcp_sink
+           << ", reconnect_max: 200ms}\n";
+  } else {
+    config << "actions:\n  out: {type: jetstream, servers: [" << options.url << "]}\n";
+  }
+  if (options.side_sink != 0) {
+    config << "  side: {type: tcp, target: 127.0.0.1:" << options.side_sink
+           << ", reconnect_max: 200ms}\n";
+  }
+  config << "rules:\n  - {name: high, kind: threshold, match: {type: tick}, field: price, "
+            "above: 100, action: out}\n";
+  if (options.side_sink != 0) {
+    config << "  - {name: side, kind: threshold, match: {type: side}, field: price, "
+              "above: 100, action: side}\n";
+  }
+}
+
+Instance::Instance(const std::string& url, std::vector<int> owned,
+                   const std::string& commit_interval)
+    : Instance([&] {
+        InstanceOptions options;
+        options.url = url;
+        options.owned = std::move(owned);
+        options.commit_interval = commit_interval;
+        return options;
+      }()) {}
+
+Instance::~Instance() {
+  unlink(config_path_.c_str());
+}
+
+void Instance::start() {
+  process_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{lulld_path(), "--config", config_path_});
+  // A partition's state is set once its position is read and fenced, or made at the stream's
+  // end: from then on a tick published to it is read. ("reading partitions" is logged before.)
+  ASSERT_TRUE(eventually(
+      [&] {
+        if (process_->errors().find("reading partitions") == std::string::npos ||
+            metric("lull_jetstream_connected") != 1) {
+          return false;
+        }
+        for (int p : owned_) {
+          const std::string partition = "partition=\"" + std::to_string(p) + "\",state=";
+          if (metric("lull_partition_state", partition + "\"live\"") != 1 &&
+              metric("lull_partition_state", partition + "\"rebuilding\"") != 1) {
+            return false;
+          }
+        }
+        return true;
+      },
+      15s))
+      << process_->errors();
+}
+
+void Instance::start_unconnected() {
+  process_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{lulld_path(), "--config", config_path_});
+  ASSERT_TRUE(
+      eventually([&] { return http_get(metrics_port_, "/metrics", 200ms).has_value(); }, 15s))
+      << process_->errors();
+}
+
+int Instance::stop() {
+  process_->signal(SIGTERM);
+  const auto status = process_->wait(15s);
+  return status.value_or(-1);
+}
+
+void Instance::kill9() {
+  process_->signal(SIGKILL);
+  process_->wait(5s);
+}
+
+std::string Instance::log() const {
+  return process_ ? process_->errors() : "";
+}
+
+double Instance::metric(const std::string& name) const {
+  const auto page = http_get(metrics_port_, "/metrics", 500ms);
+  if (!page) return -1;
+  std::smatch match;
+  const std::regex line("\n" + name + "(\\{[^}]*\\})? ([-0-9.e+]+)");
+  return std::regex_search(page->body, match, line) ? std::stod(match[2].str()) : -1;
+}
+
+double Instance::metric(const std::string& name, const std::string& labels) const {
+  const auto page = http_get(metrics_port_, "/metrics", 500ms);
+  if (!page) return -1;
+  return metric_value(page->body, name, labels).value_or(-1);
+}
+
+}  // namespace lull::testing

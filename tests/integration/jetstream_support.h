@@ -1,0 +1,101 @@
+// jetstream_support.h: helpers shared by the jetstream integration tests (jetstream_test.cc,
+// jetstream_faults_test.cc): a NATS client that publishes ticks and reads the action stream
+// back, and a real lulld instance whose config is written from a few options.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/nats/nats_handles.h"
+#include "tests/support/subprocess.h"
+
+namespace lull::testing {
+
+inline constexpr std::uint32_t kPartitions = 4;
+inline constexpr int kKeys = 40;
+inline const std::string kActionStream = "LULL_ACTIONS";
+
+// "k100", "k101", ...
+std::string key_name(int i);
+
+// A tick as an NDJSON line (no newline), stamped now: {"seq":..,"ts":..,"key":..,"type":<type>,
+// "price":..}.
+std::string tick_line(int seq, const std::string& key, double price,
+                      const std::string& type = "tick");
+
+// The value of `name` in a flat JSON object (string or number), empty if absent.
+std::string field(const std::string& json, const std::string& name);
+
+// Publishes ticks to ticks.<key> with a PubAck each, and reads the action stream back.
+class Client {
+ public:
+  explicit Client(const std::string& url);
+
+  // The action stream LULL_ACTIONS capturing lull.actions.>.
+  void add_action_stream(jsStorageType storage = js_MemoryStorage);
+
+  // The next tick's NDJSON line (no newline), for a tcp input: it takes the next seq.
+  std::string event(const std::string& key, double price);
+  // Publishes the next tick to ticks.<key> and waits for its PubAck, retrying (with the same
+  // Nats-Msg-Id, so that the stream keeps one) for up to 10 s while the server is away.
+  void tick(const std::string& key, double price);
+  int last_seq() const { return seq_; }
+
+  // Every message in the action stream, in order.
+  std::vector<std::string> actions();
+
+ private:
+  daemon::nats::Connection connection_;
+  daemon::nats::JetStream js_;
+  std::string id_prefix_;  // of the Nats-Msg-Id of its ticks: unique to this client
+  int seq_ = 0;
+};
+
+// What a lulld instance is configured with. One rule, `high` (a tick whose price crosses
+// above 100), fires to the action `out`.
+struct InstanceOptions {
+  std::string url;                        // the NATS server of the input and the sink
+  std::vector<int> owned;                 // the jetstream input's partitions; empty: none
+  std::string commit_interval = "100ms";  // of the jetstream input
+  std::uint16_t tcp_input = 0;            // non-zero: also a tcp input on 127.0.0.1:<port>
+  std::uint16_t tcp_sink = 0;  // non-zero: `out` is a tcp sink to 127.0.0.1:<port>; else jetstream
+  // Non-zero: also an action `side`, a tcp sink to 127.0.0.1:<port>, and a rule `side` that
+  // fires to it when an event of type "side" crosses above 100.
+  std::uint16_t side_sink = 0;
+};
+
+class Instance {
+ public:
+  explicit Instance(InstanceOptions options);
+  Instance(const std::string& url, std::vector<int> owned, const std::string& commit_interval);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  // Starts lulld and waits (15 s at most) until it is connected to NATS and has each owned
+  // partition's start position (read and fenced, or made): a tick published after is read.
+  void start();
+  // Starts lulld and waits (15 s at most) only for its metrics page: NATS may be away.
+  void start_unconnected();
+  int stop();  // SIGTERM; the exit status, -1 if it did not exit within 15 s
+  void kill9();
+  std::string log() const;
+
+  // The value of an unlabelled (or first labelled) series, -1 if absent.
+  double metric(const std::string& name) const;
+  // The value of `name{labels}` (labels as on the page, e.g. `input="tcp"`), -1 if absent.
+  double metric(const std::string& name, const std::string& labels) const;
+
+ private:
+  std::vector<int> owned_;
+  std::uint16_t metrics_port_;
+  std::string config_path_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+}  // namespace lull::testing
