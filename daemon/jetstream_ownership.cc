@@ -134,7 +134,6 @@ void JetStreamInput::note_connection() {
 // Static: take every configured partition (retrying those whose stream or position cannot
 // be read yet), then commit positions until stopped.
 void JetStreamInput::run_static() {
-  spdlog::info("input {}: reading partitions {}", config_.name, fmt::join(config_.owned, ","));
   std::vector<Partition*> waiting;
   for (auto& partition : partitions_) waiting.push_back(partition.get());
   while (!waiting.empty()) {
@@ -151,6 +150,7 @@ void JetStreamInput::run_static() {
     waiting = std::move(failed);
     if (!waiting.empty() && wait_or_stop(kRetryDelay)) return;
   }
+  spdlog::info("input {}: reading partitions {}", config_.name, fmt::join(config_.owned, ","));
   while (!wait_or_stop(config_.commit_interval)) {
     note_connection();
     if (connected_.Value() == 1) write_positions();

@@ -39,6 +39,9 @@ JetStreamSink::JetStreamSink(const config::ActionConfig& config, boost::asio::io
                             "rebuild or restart, kept out of the action stream")
                       .Register(registry)
                       .Add({{"action", config.name}})),
+      run_id_(std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count())),
       shared_(std::make_shared<Shared>()) {
   metrics_.connected->Set(0);
   metrics_.queue_depth->Set(0);
@@ -90,8 +93,12 @@ void JetStreamSink::emit(std::string_view json, const runtime::Arrival& arrival,
   constexpr std::string_view kRulePrefix = "{\"rule\":\"";
   std::string_view rule = json.substr(std::min(json.size(), kRulePrefix.size()));
   rule = rule.substr(0, rule.find('"'));
+  std::string id = message_id(json, arrival);
+  // Not from a stream: still an id of its own, so that a publish retried after a lost PubAck
+  // (libnats may have sent the first copy from its reconnect buffer) is stored once.
+  if (id.empty()) id = std::string(rule) + "/" + run_id_ + "/" + std::to_string(ticket);
   shared_->queue.push_back(Item{config_.subject + "." + std::string(rule), std::string(json),
-                                message_id(json, arrival), arrival, latency, ticket});
+                                std::move(id), arrival, latency, ticket});
   metrics_.queue_depth->Set(static_cast<double>(shared_->queue.size() + (shared_->taken ? 1 : 0)));
   shared_->wake.notify_one();
 }
@@ -161,12 +168,23 @@ void JetStreamSink::run_publisher() {
     bool published = false;
     warned = false;
     for (;;) {
+      // While libnats reconnects, a publish goes into its reconnect buffer and times out:
+      // wait for the connection instead of piling up copies there.
+      if (natsConnection_Status(connection.get()) != NATS_CONN_STATUS_CONNECTED) {
+        metrics_.connected->Set(0);
+        {
+          std::lock_guard lock(shared.mutex);
+          if (past_deadline()) break;
+        }
+        pause();
+        continue;
+      }
       natsMsg* raw = nullptr;
       nats::check(natsMsg_Create(&raw, item.subject.c_str(), nullptr, item.json.data(),
                                  static_cast<int>(item.json.size())),
                   "action message");
       nats::Message message(raw);
-      if (!item.id.empty()) natsMsgHeader_Set(message.get(), "Nats-Msg-Id", item.id.c_str());
+      natsMsgHeader_Set(message.get(), "Nats-Msg-Id", item.id.c_str());
       jsPubAck* raw_ack = nullptr;
       jsErrCode code{};
       const natsStatus status = js_PublishMsg(&raw_ack, js.get(), message.get(), &options, &code);
@@ -185,9 +203,6 @@ void JetStreamSink::run_publisher() {
         spdlog::warn("action {}: publish to {} failed: {}; retrying", config_.name, item.subject,
                      nats::Error("publish", status, code).what());
         warned = true;
-      }
-      if (status == NATS_CONNECTION_CLOSED || status == NATS_CONNECTION_DISCONNECTED) {
-        metrics_.connected->Set(0);
       }
       {
         std::lock_guard lock(shared.mutex);

@@ -4,7 +4,8 @@
 // Nats-Msg-Id: <rule>/<partition>/<stream seq>; the server drops a second publish with the
 // same id within its duplicates window (2 min by default), so the repeats a rebuild or a
 // restart makes never reach the action stream twice (counted in
-// lull_actions_duplicate_suppressed_total when the PubAck says so).
+// lull_actions_duplicate_suppressed_total when the PubAck says so). Any other action gets
+// <rule>/<run>/<n>, unique to this sink's life, so that its own retries are stored once.
 //
 // The reactor never calls libnats: emit() queues the action (at most `queue`, dropping by
 // `drop` beyond it, every drop counted) and a publisher thread publishes in order, one at a
@@ -72,6 +73,7 @@ class JetStreamSink final : public ActionSink {
   ActionMetrics metrics_;
   prometheus::Counter& duplicates_;
   std::uint64_t emitted_ = 0;
+  std::string run_id_;  // wall-clock ns at construction: ids of non-stream actions
   std::shared_ptr<Shared> shared_;
   std::thread publisher_;
 };

@@ -287,14 +287,6 @@ TEST_F(JetStreamFaultTest, TheLaterOwnerFencesTheEarlierOne) {
 // The jetstream sink through an outage: actions queue (none dropped), the sink reports itself
 // disconnected, and each action reaches the action stream once when the server is back.
 TEST_F(JetStreamFaultTest, TheSinkHoldsActionsThroughAnOutage) {
-  // Bug in daemon/actions/jetstream_sink.cc (run_publisher): while the connection is
-  // reconnecting, js_PublishMsg does not fail at once: libnats appends the message to its
-  // reconnect buffer and the call times out after kPublishTimeout; each retry buffers another
-  // copy, and on reconnect all of them are sent. An action without a Nats-Msg-Id (one fired by
-  // a tcp or udp event) lands on the action stream once per 2 s of outage, plus one. Also,
-  // lull_action_sink_connected stays 1 through the outage (only NATS_CONNECTION_CLOSED or
-  // _DISCONNECTED set it to 0; a reconnecting publish returns NATS_TIMEOUT).
-  GTEST_SKIP() << "jetstream sink repeats actions queued during a NATS outage (see comment)";
   client_ = std::make_unique<Client>(server_->url());
   client_->add_action_stream(js_FileStorage);
   const std::uint16_t tcp_port = free_port();
