@@ -163,6 +163,8 @@ void JetStreamInput::run_leases() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_.lease_ttl * kLeaseMargin);
   const std::string alive = "alive";
   bool first_round = true;
+  spdlog::info("input {}: sharing {} partitions by lease as {}", config_.name, config_.partitions,
+               instance_);
   auto next_round = Clock::now();
   while (!stopping_) {
     if (Clock::now() >= next_round) {

@@ -128,7 +128,13 @@ Instance::Instance(InstanceOptions options)
                    std::to_string(next_serial()) + ".yaml") {
   std::ofstream config(config_path_);
   config << "inputs:\n";
-  if (!options.owned.empty()) {
+  if (!options.lease_instance.empty()) {
+    config << "  - {type: jetstream, servers: [" << options.url << "], partitions: " << kPartitions
+           << ", assignment: lease, instance: " << options.lease_instance
+           << ", lease_ttl: " << options.lease_ttl
+           << ", commit_interval: " << options.commit_interval << "}\n";
+    leased_ = true;
+  } else if (!options.owned.empty()) {
     std::string list;
     for (int p : options.owned) list += (list.empty() ? "" : ", ") + std::to_string(p);
     config << "  - {type: jetstream, servers: [" << options.url << "], partitions: " << kPartitions
@@ -177,6 +183,10 @@ void Instance::start() {
   // end: from then on a tick published to it is read. ("reading partitions" is logged before.)
   ASSERT_TRUE(eventually(
       [&] {
+        if (leased_) {
+          return process_->errors().find("by lease as") != std::string::npos &&
+                 metric("lull_jetstream_connected") == 1;
+        }
         if (process_->errors().find("reading partitions") == std::string::npos ||
             metric("lull_jetstream_connected") != 1) {
           return false;
@@ -206,6 +216,10 @@ int Instance::stop() {
   process_->signal(SIGTERM);
   const auto status = process_->wait(15s);
   return status.value_or(-1);
+}
+
+void Instance::signal(int signal_number) {
+  process_->signal(signal_number);
 }
 
 void Instance::kill9() {

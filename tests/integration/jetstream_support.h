@@ -59,8 +59,12 @@ class Client {
 // What a lulld instance is configured with. One rule, `high` (a tick whose price crosses
 // above 100), fires to the action `out`.
 struct InstanceOptions {
-  std::string url;                        // the NATS server of the input and the sink
-  std::vector<int> owned;                 // the jetstream input's partitions; empty: none
+  std::string url;         // the NATS server of the input and the sink
+  std::vector<int> owned;  // the jetstream input's partitions; empty: none
+  // Non-empty: the jetstream input takes its partitions by lease, as this instance id, with
+  // this lease_ttl (owned is then ignored).
+  std::string lease_instance;
+  std::string lease_ttl = "2s";
   std::string commit_interval = "100ms";  // of the jetstream input
   std::uint16_t tcp_input = 0;            // non-zero: also a tcp input on 127.0.0.1:<port>
   std::uint16_t tcp_sink = 0;  // non-zero: `out` is a tcp sink to 127.0.0.1:<port>; else jetstream
@@ -84,6 +88,7 @@ class Instance {
   void start_unconnected();
   int stop();  // SIGTERM; the exit status, -1 if it did not exit within 15 s
   void kill9();
+  void signal(int signal_number);  // SIGSTOP, SIGCONT
   std::string log() const;
 
   // The value of an unlabelled (or first labelled) series, -1 if absent.
@@ -93,6 +98,7 @@ class Instance {
 
  private:
   std::vector<int> owned_;
+  bool leased_ = false;
   std::uint16_t metrics_port_;
   std::string config_path_;
   std::unique_ptr<Subprocess> process_;
