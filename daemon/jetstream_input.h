@@ -111,6 +111,7 @@ class JetStreamInput {
   void run_leases();
   void claim(Partition& partition);  // throws nats::Error
   void release(Partition& partition, Handoff reason);
+  void stop_fetching(Partition& partition);  // tells its fetcher, does not wait for it
   void write_positions();
   bool write_position(Partition& partition);  // false: fenced (and released)
   void note_connection();  // connected_, reconnects_ and a log line on each change

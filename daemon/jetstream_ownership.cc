@@ -190,6 +190,7 @@ void JetStreamInput::run_leases() {
         if (std::find(members.begin(), members.end(), instance_) == members.end()) {
           members.push_back(instance_);
         }
+        std::vector<Partition*> leaving;
         for (auto& owned : partitions_) {
           Partition& partition = *owned;
           const bool wanted = nats::rendezvous_owner(partition.number, members) == instance_;
@@ -207,7 +208,7 @@ void JetStreamInput::run_leases() {
             }
             partition.lease_revision = renewed;
             partition.valid_until_ns = round_started + config_.lease_ttl.count() - margin.count();
-            if (!wanted) release(partition, Handoff::kGraceful);
+            if (!wanted) leaving.push_back(&partition);
           } else if (wanted) {
             std::uint64_t created = 0;
             if (kvStore_Create(&created, nats_->leases.get(), key.c_str(), instance_.data(),
@@ -225,6 +226,10 @@ void JetStreamInput::run_leases() {
             }
           }
         }
+        // Every fetcher told first, so that their last fetches run out together rather than
+        // one after another (each may wait up to fetch_expires).
+        for (Partition* partition : leaving) stop_fetching(*partition);
+        for (Partition* partition : leaving) release(*partition, Handoff::kGraceful);
       }
     }
     const auto until_round = next_round - Clock::now();
@@ -307,17 +312,19 @@ void JetStreamInput::claim(Partition& partition) {
   partition.fetcher = std::thread([this, p, epoch] { run_fetcher(*p, epoch); });
 }
 
+void JetStreamInput::stop_fetching(Partition& partition) {
+  std::lock_guard lock(queue_mutex_);
+  partition.stop_fetch = true;
+  queue_space_.notify_all();  // a fetcher waiting for room in the queue
+}
+
 // Gives `partition` up. Graceful: its last actions settle and its position is committed
 // before the lease goes, so the next owner repeats nothing. Lost (lease lapsed, or fenced):
 // stop at once; the next owner replays from the last committed position.
 void JetStreamInput::release(Partition& partition, Handoff reason) {
   if (!partition.owned) return;
   if (reason != Handoff::kGraceful) partition.valid_until_ns = 0;
-  {
-    std::lock_guard lock(queue_mutex_);
-    partition.stop_fetch = true;
-    queue_space_.notify_all();
-  }
+  stop_fetching(partition);
   if (partition.fetcher.joinable()) partition.fetcher.join();
   Partition* p = &partition;
   const std::uint64_t epoch = partition.epoch;
