@@ -22,10 +22,17 @@ LiveLulld::LiveLulld() : sink_(free_port_outside_ephemeral_range()) {
       << "inputs:\n"
       << "  - {type: tcp, listen: " << events << "}\n"
       << "  - {type: udp, listen: " << events << "}\n"
+      // A jetstream input and action register their families at start, NATS or not: port 1
+      // refuses, so the page has them (all zero, not connected) without a nats-server.
+      << "  - {type: jetstream, name: js, servers: [\"nats://127.0.0.1:1\"], partitions: 2,\n"
+      << "     assignment: lease}\n"
       << "metrics: {listen: 127.0.0.1:" << metrics_port_ << "}\n"
       << "actions:\n  sink: {type: tcp, target: 127.0.0.1:" << sink_.port() << "}\n"
+      << "  fan-out: {type: jetstream, servers: [\"nats://127.0.0.1:1\"]}\n"
       << "rules:\n  - {name: price-jump, kind: deviation, match: {type: tick}, field: price,\n"
-      << "     window: 60s, min_events: 10, threshold: 0.05, action: sink}\n";
+      << "     window: 60s, min_events: 10, threshold: 0.05, action: sink}\n"
+      << "  - {name: price-jump-nats, kind: deviation, match: {type: tick}, field: price,\n"
+      << "     window: 60s, min_events: 10, threshold: 0.05, action: fan-out}\n";
   process_ =
       std::make_unique<Subprocess>(std::vector<std::string>{LULLD_PATH, "--config", config_path_});
   started_ = eventually([&] { return !scrape().empty(); }, 10s);
