@@ -15,6 +15,37 @@ namespace {
 // sequence read.
 constexpr std::int64_t kConsumerInactiveNs = 10LL * 60 * 1'000'000'000;
 constexpr auto kRetryDelay = std::chrono::milliseconds(500);
+// The longest a consumer create may take before it is asked again (fetch_expires if longer).
+// On a replicated stream, nats-server 2.9 places an ephemeral consumer on one peer of the
+// stream picked at random, an unreachable one included: a create that lands on a dead peer
+// is never answered. Asked again, it lands elsewhere (2 chances in 3 on R3). Waiting the
+// JetStream context's 5 s instead stalled the fetcher, and the client thread joining it to
+// give the partition up, past the lease TTL: every other lease lapsed meanwhile.
+constexpr std::int64_t kConsumerCreateWaitMs = 1000;
+// After this long without a message, the consumer is asked whether it is still there and
+// has nothing to deliver. A pull request for a consumer on a server that died is dropped
+// by the JetStream API of whichever server gets it (every server subscribes to $JS.API.>),
+// so Fetch times out as if the partition were idle, for ever: the partition stalled while
+// its stream, with a new leader, kept filling.
+constexpr auto kConsumerCheckAfter = std::chrono::seconds(3);
+
+// Whether the consumer behind `subscription` must be made again: it does not answer (its
+// server is gone, or JetStream says it is offline or unknown), or it has messages it did not
+// deliver to the fetch that just timed out.
+bool consumer_stalled(natsSubscription* subscription, jsOptions* options, std::string& why) {
+  jsConsumerInfo* info = nullptr;
+  jsErrCode code{};
+  const natsStatus status = natsSubscription_GetConsumerInfo(&info, subscription, options, &code);
+  if (status != NATS_OK) {
+    why = nats::Error("consumer info", status, code).what();
+    return true;
+  }
+  const std::uint64_t pending = info->NumPending;
+  jsConsumerInfo_Destroy(info);
+  if (pending == 0) return false;
+  why = std::to_string(pending) + " messages pending, none delivered";
+  return true;
+}
 
 // Whether a message stored as <subject>.<p>.<key> belongs to partition p by lull's reckoning:
 // false when the server's mapping uses another partition count than the config, or a
@@ -43,7 +74,11 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
   bool warned = false;
   const std::int64_t expires_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.fetch_expires).count();
+  jsOptions create_options;
+  jsOptions_Init(&create_options);
+  create_options.Wait = std::max(kConsumerCreateWaitMs, expires_ms);
   auto running = [&] { return !stopping_ && !partition.stop_fetch; };
+  auto last_delivery = std::chrono::steady_clock::now();  // or the consumer's making or check
 
   while (running()) {
     if (!subscription) {
@@ -65,8 +100,8 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
       }
       natsSubscription* raw = nullptr;
       jsErrCode code{};
-      const natsStatus status =
-          js_PullSubscribe(&raw, js, partition.subjects.c_str(), nullptr, nullptr, &options, &code);
+      const natsStatus status = js_PullSubscribe(&raw, js, partition.subjects.c_str(), nullptr,
+                                                 &create_options, &options, &code);
       if (status != NATS_OK) {
         if (!warned) {
           spdlog::warn("input {}: partition {}: {}; retrying", config_.name, partition.number,
@@ -77,13 +112,24 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
         continue;
       }
       subscription.reset(raw);
+      last_delivery = std::chrono::steady_clock::now();
       warned = false;
     }
     natsMsgList list{};
     jsErrCode code{};
     const natsStatus status = natsSubscription_Fetch(
         &list, subscription.get(), static_cast<int>(config_.fetch_batch), expires_ms, &code);
-    if (status == NATS_TIMEOUT) continue;
+    if (status == NATS_TIMEOUT) {
+      if (std::chrono::steady_clock::now() - last_delivery < kConsumerCheckAfter) continue;
+      std::string why;
+      if (consumer_stalled(subscription.get(), &create_options, why) && running()) {
+        spdlog::warn("input {}: partition {}: consumer on {} stalled ({}); making it again",
+                     config_.name, partition.number, partition.stream, why);
+        subscription.reset();
+      }
+      last_delivery = std::chrono::steady_clock::now();
+      continue;
+    }
     if (status != NATS_OK) {
       natsMsgList_Destroy(&list);
       // The connection is down (libnats reconnects) or the consumer is gone: make it again.
@@ -92,6 +138,7 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
       continue;
     }
     fetch_batch_.Observe(list.Count);
+    last_delivery = std::chrono::steady_clock::now();
     const runtime::Arrival arrival = runtime::Arrival::now();
     for (int i = 0; i < list.Count && running(); ++i) {
       natsMsg* msg = list.Msgs[i];

@@ -58,12 +58,14 @@ std::string field(const std::string& json, const std::string& name) {
   return std::regex_search(json, match, pattern) ? match[1].str() : "";
 }
 
-Client::Client(const std::string& url)
-    : connection_(nats::connect({url}, "jetstream_test")),
+Client::Client(const std::string& url) : Client(std::vector<std::string>{url}) {}
+
+Client::Client(const std::vector<std::string>& urls)
+    : connection_(nats::connect(urls, "jetstream_test")),
       js_(nats::jetstream(*connection_)),
       id_prefix_("test-" + std::to_string(getpid()) + "-" + std::to_string(next_serial()) + "-") {}
 
-void Client::add_action_stream(jsStorageType storage) {
+void Client::add_action_stream(jsStorageType storage, int replicas) {
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   config.Name = kActionStream.c_str();
@@ -71,6 +73,7 @@ void Client::add_action_stream(jsStorageType storage) {
   config.Subjects = subjects;
   config.SubjectsLen = 1;
   config.Storage = storage;
+  config.Replicas = replicas;
   jsStreamInfo* info = nullptr;
   jsErrCode code{};
   nats::check(js_AddStream(&info, js_.get(), &config, nullptr, &code), "add action stream", code);
@@ -126,10 +129,15 @@ Instance::Instance(InstanceOptions options)
       metrics_port_(free_port()),
       config_path_("/tmp/lull-js-" + std::to_string(getpid()) + "-" +
                    std::to_string(next_serial()) + ".yaml") {
+  std::string servers = options.url;
+  if (!options.servers.empty()) {
+    servers.clear();
+    for (const auto& server : options.servers) servers += (servers.empty() ? "" : ", ") + server;
+  }
   std::ofstream config(config_path_);
   config << "inputs:\n";
   if (!options.lease_instance.empty()) {
-    config << "  - {type: jetstream, servers: [" << options.url << "], partitions: " << kPartitions
+    config << "  - {type: jetstream, servers: [" << servers << "], partitions: " << kPartitions
            << ", assignment: lease, instance: " << options.lease_instance
            << ", lease_ttl: " << options.lease_ttl
            << ", commit_interval: " << options.commit_interval << "}\n";
@@ -137,7 +145,7 @@ Instance::Instance(InstanceOptions options)
   } else if (!options.owned.empty()) {
     std::string list;
     for (int p : options.owned) list += (list.empty() ? "" : ", ") + std::to_string(p);
-    config << "  - {type: jetstream, servers: [" << options.url << "], partitions: " << kPartitions
+    config << "  - {type: jetstream, servers: [" << servers << "], partitions: " << kPartitions
            << ", owned: [" << list << "], commit_interval: " << options.commit_interval << "}\n";
   }
   if (options.tcp_input != 0) {
@@ -148,7 +156,7 @@ Instance::Instance(InstanceOptions options)
     config << "actions:\n  out: {type: tcp, target: 127.0.0.1:" << options.tcp_sink
            << ", reconnect_max: 200ms}\n";
   } else {
-    config << "actions:\n  out: {type: jetstream, servers: [" << options.url << "]}\n";
+    config << "actions:\n  out: {type: jetstream, servers: [" << servers << "]}\n";
   }
   if (options.side_sink != 0) {
     config << "  side: {type: tcp, target: 127.0.0.1:" << options.side_sink

@@ -35,9 +35,11 @@ std::string field(const std::string& json, const std::string& name);
 class Client {
  public:
   explicit Client(const std::string& url);
+  // Connected to any of `urls` (a cluster): libnats reconnects to another when one goes.
+  explicit Client(const std::vector<std::string>& urls);
 
-  // The action stream LULL_ACTIONS capturing lull.actions.>.
-  void add_action_stream(jsStorageType storage = js_MemoryStorage);
+  // The action stream LULL_ACTIONS capturing lull.actions.>, with `replicas` (a cluster's).
+  void add_action_stream(jsStorageType storage = js_MemoryStorage, int replicas = 1);
 
   // The next tick's NDJSON line (no newline), for a tcp input: it takes the next seq.
   std::string event(const std::string& key, double price);
@@ -59,18 +61,23 @@ class Client {
 // What a lulld instance is configured with. One rule, `high` (a tick whose price crosses
 // above 100), fires to the action `out`.
 struct InstanceOptions {
-  std::string url;         // the NATS server of the input and the sink
-  std::vector<int> owned;  // the jetstream input's partitions; empty: none
-  // Non-empty: the jetstream input takes its partitions by lease, as this instance id, with
-  // this lease_ttl (owned is then ignored).
-  std::string lease_instance;
-  std::string lease_ttl = "2s";
+  std::string url;                        // the NATS server of the input and the sink
+  std::vector<int> owned;                 // the jetstream input's partitions; empty: none
   std::string commit_interval = "100ms";  // of the jetstream input
   std::uint16_t tcp_input = 0;            // non-zero: also a tcp input on 127.0.0.1:<port>
   std::uint16_t tcp_sink = 0;  // non-zero: `out` is a tcp sink to 127.0.0.1:<port>; else jetstream
   // Non-zero: also an action `side`, a tcp sink to 127.0.0.1:<port>, and a rule `side` that
   // fires to it when an event of type "side" crosses above 100.
   std::uint16_t side_sink = 0;
+  // The fields below are set by name: positional initializers ({url, owned, commit_interval,
+  // tcp_input, tcp_sink, side_sink}, as in jetstream_faults_test.cc) stop before them. Each
+  // has a default initializer, so that those need not name them (-Wmissing-field-initializers).
+  // Non-empty: the jetstream input takes its partitions by lease, as this instance id, with
+  // this lease_ttl (owned is then ignored).
+  std::string lease_instance{};
+  std::string lease_ttl = "2s";
+  // Non-empty: the servers of the input and the sink instead of url (a cluster's).
+  std::vector<std::string> servers{};
 };
 
 class Instance {
