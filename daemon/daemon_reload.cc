@@ -6,9 +6,10 @@
 //     old one flushing its queue for at most kSinkFlushBound;
 //   - gc: every budget but mode and nursery (Reactor::set_budgets); state.key_ttl; log.level.
 // Settings that need a restart (inputs, events, metrics, gc.mode, gc.nursery, state.max_keys)
-// keep their running values, each change logged as a warning. A file that does not load, or
-// a gc.hard_limit below what the heap holds now, is rejected whole: errors logged, the old
-// configuration kept, lull_config_last_reload_successful 0.
+// keep their running values, each change logged as a warning. A file that does not load, a
+// gc.hard_limit below what the heap holds now, or a jetstream input with other partitions or
+// another stream set (which no restart of one instance can change alone) is rejected whole:
+// errors logged, the old configuration kept, lull_config_last_reload_successful 0.
 #include <spdlog/spdlog.h>
 
 #include "config/loader.h"
@@ -36,6 +37,25 @@ config::Config keep_restart_only(const config::Config& running, config::Config n
   return next;
 }
 
+// A jetstream input's stream set is fixed for every instance that shares it: changing it is a
+// new deployment, never a reload.
+void check_stream_sets(const config::Config& running, const config::Config& next,
+                       const std::string& file, std::vector<std::string>& errors) {
+  for (const auto& now : running.inputs) {
+    if (now.type != config::InputType::kJetStream) continue;
+    for (const auto& then : next.inputs) {
+      if (then.name != now.name) continue;
+      if (then.type != now.type || then.partitions != now.partitions ||
+          then.stream_prefix != now.stream_prefix || then.subject != now.subject) {
+        errors.push_back(fmt::format(
+            "{}: input {}: its partitions, stream_prefix and subject are those of the stream set "
+            "({} x {}_<p>, {}.<p>.<key>) and cannot change; a new stream set is a new deployment",
+            file, now.name, now.partitions, now.stream_prefix, now.subject));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void Daemon::reload() {
@@ -47,6 +67,7 @@ void Daemon::reload() {
   std::vector<std::string> errors;
   for (const auto& error : loaded.errors) errors.push_back(error.to_string());
   if (loaded.config) {
+    check_stream_sets(config_, *loaded.config, file, errors);
     const std::size_t committed = reactor_.heap().statistics().committed_bytes;
     const std::size_t limit = loaded.config->gc.hard_limit;
     if (limit != 0 && limit < committed) {
@@ -71,6 +92,7 @@ void Daemon::reload() {
   }
   const auto sinks = reload_sinks(next.actions);
   const Monitor::Changes rules = monitor_->reload(next, sinks);
+  for (auto& input : jetstream_inputs_) input->set_replay_span(replay_span(next.rules));
   reactor_.set_budgets(next.gc);
   gc_metrics_->set_budgets(next.gc);
   if (!source_.log_level && next.log.level != config_.log.level) {

@@ -93,7 +93,7 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
       } else if (partition.had_position) {
         options.Config.DeliverPolicy = js_DeliverByStartTime;
         options.Config.OptStartTime = std::max<std::int64_t>(
-            0, partition.start.time_ns - replay_span_.count() - config_.replay_slack.count());
+            0, partition.start.time_ns - replay_span_ns_.load() - config_.replay_slack.count());
       } else {
         options.Config.DeliverPolicy = js_DeliverByStartSequence;
         options.Config.OptStartSeq = partition.start.seq + 1;

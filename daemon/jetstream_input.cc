@@ -57,7 +57,7 @@ JetStreamInput::JetStreamInput(runtime::Reactor& reactor, const config::InputCon
       instance_(config.instance.empty() ? default_instance() : config.instance),
       ingest_(ingest),
       counters_(counters),
-      replay_span_(replay_span),
+      replay_span_ns_(replay_span.count()),
       sinks_(std::move(sinks)),
       commit_timer_(reactor.io(), reactor.timers()),
       owned_(prometheus::BuildGauge()

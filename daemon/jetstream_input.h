@@ -82,6 +82,8 @@ class JetStreamInput {
   void final_commit();
 
   const std::string& instance() const { return instance_; }
+  // Reload: the rules' span for the rebuilds of partitions taken from now on.
+  void set_replay_span(std::chrono::nanoseconds span) { replay_span_ns_ = span.count(); }
 
  private:
   struct Message {
@@ -134,7 +136,7 @@ class JetStreamInput {
   std::string instance_;
   Ingest& ingest_;
   DaemonMetrics::Input counters_;
-  std::chrono::nanoseconds replay_span_;
+  std::atomic<std::int64_t> replay_span_ns_;  // read by fetchers
   SinkList sinks_;
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::map<std::uint32_t, Partition*> by_number_;

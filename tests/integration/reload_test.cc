@@ -220,5 +220,38 @@ TEST_F(ReloadTest, GcBudgetsChangeAndRestartOnlySettingsKeepTheirRunningValues) 
   EXPECT_TRUE(eventually([&] { return metric("lull_events_total", R"(input="tcp")") == 2; }, 5s));
 }
 
+// A jetstream input's stream set (partitions, stream_prefix, subject) is shared by every
+// instance: a reload that changes it is rejected whole; one that changes only rules applies.
+// No NATS server is needed: the input keeps trying to connect meanwhile.
+TEST(ReloadStreamSet, AChangedStreamSetIsRejectedWhole) {
+  const std::uint16_t metrics_port = free_port();
+  const std::string path = "/tmp/lull-reload-js-" + std::to_string(getpid()) + ".yaml";
+  auto write = [&](int partitions, double above) {
+    std::ofstream(path) << "inputs:\n  - {type: jetstream, servers: [nats://127.0.0.1:1], "
+                        << "partitions: " << partitions << ", owned: [0]}\n"
+                        << "metrics: {listen: 127.0.0.1:" << metrics_port << "}\n"
+                        << "actions:\n  log: {type: log}\n"
+                        << "rules:\n  - {name: high, kind: threshold, field: price, above: "
+                        << above << ", action: log}\n";
+  };
+  write(4, 100);
+  Subprocess lulld({LULLD_PATH, "--config", path});
+  ASSERT_TRUE(
+      eventually([&] { return http_get(metrics_port, "/metrics", 200ms).has_value(); }, 10s))
+      << lulld.errors();
+  auto reload_says = [&](const std::string& outcome) {
+    lulld.signal(SIGHUP);
+    return eventually([&] { return lulld.errors().find(outcome) != std::string::npos; }, 10s);
+  };
+  write(8, 100);
+  ASSERT_TRUE(reload_says("reload rejected")) << lulld.errors();
+  EXPECT_NE(lulld.errors().find("cannot change"), std::string::npos) << lulld.errors();
+  write(4, 200);
+  ASSERT_TRUE(reload_says("rules 0 kept, 1 new, 1 removed")) << lulld.errors();
+  lulld.signal(SIGTERM);
+  EXPECT_EQ(lulld.wait(10s), 0) << lulld.errors();
+  unlink(path.c_str());
+}
+
 }  // namespace
 }  // namespace lull::testing
