@@ -48,6 +48,7 @@
 #include "daemon/daemon_metrics.h"
 #include "daemon/ingest.h"
 #include "daemon/nats/position.h"
+#include "daemon/rate_limited_log.h"
 #include "runtime/reactor.h"
 #include "runtime/timer.h"
 
@@ -117,6 +118,9 @@ class JetStreamInput {
   void write_positions();
   bool write_position(Partition& partition);  // false: fenced (and released)
   void note_connection();  // connected_, reconnects_ and a log line on each change
+  void renew_leases(std::int64_t round_started);
+  void update_members();
+  std::int64_t lease_span() const;
   static std::string label(Handoff reason);
   bool wait_or_stop(std::chrono::nanoseconds timeout);  // true once stopping
 
@@ -156,7 +160,9 @@ class JetStreamInput {
 
   std::thread client_;
   std::unique_ptr<Nats> nats_;
-  bool connection_up_ = true;  // client thread: as note_connection() last saw it
+  bool connection_up_ = true;         // client thread: as note_connection() last saw it
+  std::vector<std::string> members_;  // client thread: the live members, as last listed
+  RateLimitedLog commit_log_{1, std::chrono::seconds(10)};  // client thread
 
   prometheus::Gauge& owned_;
   prometheus::Gauge& connected_;

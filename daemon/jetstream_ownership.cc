@@ -81,7 +81,17 @@ bool JetStreamInput::connect() {
   while (!stopping_) {
     try {
       nats_->connection = nats::connect(config_.servers, "lulld " + instance_);
-      nats_->js = nats::jetstream(*nats_->connection);
+      // Every KV and JetStream API call of a round waits at most this long: during a stream
+      // leader election requests go unanswered, and a round that blocks past lease_ttl lets
+      // every lease lapse. (5 s, libnats' default, with the default lease_ttl of 10 s.)
+      const auto api_wait = std::clamp<std::chrono::nanoseconds>(
+          config_.assignment == config::Assignment::kLease ? config_.lease_ttl / 4
+                                                           : std::chrono::seconds(5),
+          std::chrono::milliseconds(250), std::chrono::seconds(5));
+      nats_->js = nats::jetstream(
+          *nats_->connection,
+          static_cast<int>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(api_wait).count()));
       nats_->positions =
           bind_bucket(nats_->js.get(), nats::positions_bucket(config_.stream_prefix));
       if (config_.assignment == config::Assignment::kLease) {
@@ -159,8 +169,6 @@ void JetStreamInput::run_static() {
 
 void JetStreamInput::run_leases() {
   const auto period = config_.lease_ttl / 3;
-  const auto margin =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(config_.lease_ttl * kLeaseMargin);
   const std::string alive = "alive";
   bool first_round = true;
   spdlog::info("input {}: sharing {} partitions by lease as {}", config_.name, config_.partitions,
@@ -172,58 +180,39 @@ void JetStreamInput::run_leases() {
       const std::int64_t round_started = runtime::steady_ns(Clock::now());
       note_connection();
       std::uint64_t revision = 0;
-      if (kvStore_Put(&revision, nats_->members.get(), instance_.c_str(), alive.data(),
-                      static_cast<int>(alive.size())) != NATS_OK) {
-        // No renewals this round either: leases lapse by their own clock (valid_until).
-        renew_failures_.Increment();
-      } else if (first_round) {
+      const bool registered = kvStore_Put(&revision, nats_->members.get(), instance_.c_str(),
+                                          alive.data(), static_cast<int>(alive.size())) == NATS_OK;
+      if (!registered) renew_failures_.Increment();
+      if (first_round) {
         // Let the other members see this one before taking anything, so that a start does
         // not take every partition only to hand most of them back.
-        first_round = false;
+        first_round = !registered;
       } else {
-        std::vector<std::string> members;
-        kvKeysList keys{};
-        if (kvStore_Keys(&keys, nats_->members.get(), nullptr) == NATS_OK) {
-          for (int i = 0; i < keys.Count; ++i) members.emplace_back(keys.Keys[i]);
-          kvKeysList_Destroy(&keys);
-        }
-        if (std::find(members.begin(), members.end(), instance_) == members.end()) {
-          members.push_back(instance_);
-        }
+        renew_leases(round_started);
+        update_members();
         std::vector<Partition*> leaving;
         for (auto& owned : partitions_) {
           Partition& partition = *owned;
-          const bool wanted = nats::rendezvous_owner(partition.number, members) == instance_;
-          const std::string key = std::to_string(partition.number);
+          const bool wanted = nats::rendezvous_owner(partition.number, members_) == instance_;
           if (partition.owned) {
-            std::uint64_t renewed = 0;
-            if (kvStore_Update(&renewed, nats_->leases.get(), key.c_str(), instance_.data(),
-                               static_cast<int>(instance_.size()),
-                               partition.lease_revision) != NATS_OK) {
-              renew_failures_.Increment();
-              spdlog::warn("input {}: partition {}: lease lost (renewal failed); giving it up",
-                           config_.name, partition.number);
-              release(partition, Handoff::kLeaseExpired);
-              continue;
-            }
-            partition.lease_revision = renewed;
-            partition.valid_until_ns = round_started + config_.lease_ttl.count() - margin.count();
             if (!wanted) leaving.push_back(&partition);
-          } else if (wanted) {
-            std::uint64_t created = 0;
-            if (kvStore_Create(&created, nats_->leases.get(), key.c_str(), instance_.data(),
-                               static_cast<int>(instance_.size())) != NATS_OK) {
-              continue;  // still held: its owner gives it up, or its lease lapses
-            }
-            partition.lease_revision = created;
-            partition.valid_until_ns = round_started + config_.lease_ttl.count() - margin.count();
-            try {
-              claim(partition);
-            } catch (const nats::Error& error) {
-              spdlog::warn("input {}: partition {}: {}; leaving it for now", config_.name,
-                           partition.number, error.what());
-              kvStore_Delete(nats_->leases.get(), key.c_str());
-            }
+            continue;
+          }
+          if (!wanted) continue;
+          const std::string key = std::to_string(partition.number);
+          std::uint64_t created = 0;
+          if (kvStore_Create(&created, nats_->leases.get(), key.c_str(), instance_.data(),
+                             static_cast<int>(instance_.size())) != NATS_OK) {
+            continue;  // still held: its owner gives it up, or its lease lapses
+          }
+          partition.lease_revision = created;
+          partition.valid_until_ns = round_started + lease_span();
+          try {
+            claim(partition);
+          } catch (const nats::Error& error) {
+            spdlog::warn("input {}: partition {}: {}; leaving it for now", config_.name,
+                         partition.number, error.what());
+            kvStore_Delete(nats_->leases.get(), key.c_str());
           }
         }
         // Every fetcher told first, so that their last fetches run out together rather than
@@ -237,6 +226,62 @@ void JetStreamInput::run_leases() {
       break;
     }
     if (connected_.Value() == 1) write_positions();
+  }
+}
+
+// How long a lease renewed (or taken) at some moment may be read under: lease_ttl less the
+// margin, counted from before the request went out.
+std::int64_t JetStreamInput::lease_span() const {
+  return static_cast<std::int64_t>(static_cast<double>(config_.lease_ttl.count()) *
+                                   (1 - kLeaseMargin));
+}
+
+// Renews every lease held, first thing in a round, so that nothing slower (listing members)
+// can make them lapse. Only a refusal ("wrong last sequence": it lapsed and may have been
+// taken) gives a partition up at once; a timeout or no responders (an election) is retried
+// next round, and the partition is read only until its deadline passes meanwhile.
+void JetStreamInput::renew_leases(std::int64_t round_started) {
+  for (auto& owned : partitions_) {
+    Partition& partition = *owned;
+    if (!partition.owned) continue;
+    const std::string key = std::to_string(partition.number);
+    std::uint64_t renewed = 0;
+    const natsStatus status =
+        kvStore_Update(&renewed, nats_->leases.get(), key.c_str(), instance_.data(),
+                       static_cast<int>(instance_.size()), partition.lease_revision);
+    if (status == NATS_OK) {
+      partition.lease_revision = renewed;
+      partition.valid_until_ns = round_started + lease_span();
+      continue;
+    }
+    renew_failures_.Increment();
+    const char* detail = nats_GetLastError(nullptr);
+    const bool refused = detail != nullptr && std::string_view(detail).find(
+                                                  "wrong last sequence") != std::string_view::npos;
+    if (refused || runtime::steady_ns(Clock::now()) > partition.valid_until_ns) {
+      spdlog::warn("input {}: partition {}: lease lost ({}); giving it up", config_.name,
+                   partition.number, refused ? "it lapsed" : "not renewed in time");
+      release(partition, Handoff::kLeaseExpired);
+    }
+  }
+}
+
+// The live members, from the members bucket; on a failure (a slow or dead peer during an
+// election) the last list stands, this instance always in it. Bounded well below lease_ttl.
+void JetStreamInput::update_members() {
+  kvWatchOptions options;
+  kvWatchOptions_Init(&options);
+  options.Timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.lease_ttl / 6).count();
+  options.IgnoreDeletes = true;
+  kvKeysList keys{};
+  if (kvStore_Keys(&keys, nats_->members.get(), &options) == NATS_OK) {
+    members_.clear();
+    for (int i = 0; i < keys.Count; ++i) members_.emplace_back(keys.Keys[i]);
+    kvKeysList_Destroy(&keys);
+  }
+  if (std::find(members_.begin(), members_.end(), instance_) == members_.end()) {
+    members_.push_back(instance_);
   }
 }
 
@@ -387,9 +432,15 @@ bool JetStreamInput::write_position(Partition& partition) {
   const bool fenced = detail != nullptr && std::string_view(detail).find("wrong last sequence") !=
                                                std::string_view::npos;
   if (!fenced) {
-    // Retried with the next position the reactor hands over.
-    spdlog::warn("input {}: partition {}: writing the position failed: {}", config_.name,
-                 partition.number, natsStatus_GetText(status));
+    // Retried with the next position the reactor hands over (every commit_interval: an
+    // election would log ten lines a second without the limit).
+    if (auto permit = commit_log_.acquire(); permit.allowed) {
+      spdlog::warn("input {}: partition {}: writing the position failed: {}{}", config_.name,
+                   partition.number, natsStatus_GetText(status),
+                   permit.suppressed_before > 0
+                       ? fmt::format(" ({} more failures not logged)", permit.suppressed_before)
+                       : std::string());
+    }
     return true;
   }
   spdlog::error(
