@@ -52,12 +52,7 @@ class JetStreamClusterTest : public ::testing::Test {
     NatsServerOptions options;
     options.partitions = kPartitions;
     cluster_ = std::make_unique<NatsCluster>(options);
-    nats::SetupPlan plan;
-    plan.servers = cluster_->urls();
-    plan.partitions = kPartitions;
-    plan.replicas = 3;
-    plan.max_age = std::chrono::hours(1);
-    nats::set_up_jetstream(plan, std::chrono::seconds(2));
+    set_up_streams(cluster_->urls(), std::chrono::seconds(2), 3);
     client_ = std::make_unique<Client>(cluster_->urls());
     client_->add_action_stream(js_FileStorage, 3);
   }
@@ -146,27 +141,7 @@ class JetStreamClusterTest : public ::testing::Test {
     return published_.size();
   }
 
-  // Waits (20 s at most) until the action stream holds `count` actions, then a little longer
-  // so that an extra one would show. The stream may still be electing a leader.
-  std::vector<std::string> actions(std::size_t count) {
-    std::vector<std::string> got;
-    auto read = [&] {
-      try {
-        got = client_->actions();
-      } catch (const nats::Error&) {
-        got.clear();
-      }
-    };
-    eventually(
-        [&] {
-          read();
-          return got.size() >= count;
-        },
-        20s);
-    std::this_thread::sleep_for(1s);
-    read();
-    return got;
-  }
+  std::vector<std::string> actions(std::size_t count) { return await_actions(*client_, count, 1s); }
 
   // The test: two instances (by lease, or statically), ticks flowing, the leader of partition
   // stream kKilledPartition killed; then every action once, and the node back.

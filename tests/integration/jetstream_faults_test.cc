@@ -55,34 +55,10 @@ class JetStreamFaultTest : public ::testing::Test {
   }
 
   // The partition streams and KV buckets (file storage).
-  void set_up_streams() {
-    nats::SetupPlan plan;
-    plan.servers = {server_->url()};
-    plan.partitions = kPartitions;
-    plan.max_age = std::chrono::hours(1);
-    nats::set_up_jetstream(plan, std::chrono::seconds(10));
-  }
+  void set_up_streams() { testing::set_up_streams({server_->url()}, std::chrono::seconds(10)); }
 
-  // Waits (20 s at most) until the action stream holds `count` actions, then a little longer
-  // so that an extra one would show. The client may still be reconnecting.
   std::vector<std::string> actions(std::size_t count) {
-    std::vector<std::string> got;
-    auto read = [&] {
-      try {
-        got = client_->actions();
-      } catch (const nats::Error&) {
-        got.clear();
-      }
-    };
-    eventually(
-        [&] {
-          read();
-          return got.size() >= count;
-        },
-        20s);
-    std::this_thread::sleep_for(500ms);
-    read();
-    return got;
+    return await_actions(*client_, count, 500ms);
   }
 
   // How many times each (key, seq) was acted on.

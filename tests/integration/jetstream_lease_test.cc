@@ -35,11 +35,7 @@ class JetStreamLeaseTest : public ::testing::Test {
     NatsServerOptions options;
     options.partitions = kPartitions;
     server_ = std::make_unique<NatsServer>(options);
-    nats::SetupPlan plan;
-    plan.servers = {server_->url()};
-    plan.partitions = kPartitions;
-    plan.max_age = std::chrono::hours(1);
-    nats::set_up_jetstream(plan, std::chrono::seconds(2));
+    set_up_streams({server_->url()}, std::chrono::seconds(2));
     client_ = std::make_unique<Client>(server_->url());
     client_->add_action_stream();
   }
@@ -75,12 +71,8 @@ class JetStreamLeaseTest : public ::testing::Test {
         timeout);
   }
 
-  // Waits until the action stream holds `count` actions, then a little longer so that an
-  // extra one would show.
   std::vector<std::string> actions(std::size_t count) {
-    eventually([&] { return client_->actions().size() >= count; }, 20s);
-    std::this_thread::sleep_for(300ms);
-    return client_->actions();
+    return await_actions(*client_, count, 300ms);
   }
 
   // Ticks every key once at `price`; returns key -> seq.

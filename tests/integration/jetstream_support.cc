@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/nats/setup.h"
 #include "tests/support/net.h"
 
 namespace lull::testing {
@@ -251,6 +252,37 @@ double Instance::metric(const std::string& name, const std::string& labels) cons
   const auto page = http_get(metrics_port_, "/metrics", 500ms);
   if (!page) return -1;
   return metric_value(page->body, name, labels).value_or(-1);
+}
+
+void set_up_streams(const std::vector<std::string>& servers, std::chrono::seconds lease_ttl,
+                    int replicas) {
+  daemon::nats::SetupPlan plan;
+  plan.servers = servers;
+  plan.partitions = kPartitions;
+  plan.replicas = replicas;
+  plan.max_age = std::chrono::hours(1);
+  daemon::nats::set_up_jetstream(plan, lease_ttl);
+}
+
+std::vector<std::string> await_actions(Client& client, std::size_t count,
+                                       std::chrono::milliseconds settle) {
+  std::vector<std::string> got;
+  auto read = [&] {
+    try {
+      got = client.actions();
+    } catch (const daemon::nats::Error&) {
+      got.clear();
+    }
+  };
+  eventually(
+      [&] {
+        read();
+        return got.size() >= count;
+      },
+      std::chrono::seconds(20));
+  std::this_thread::sleep_for(settle);
+  read();
+  return got;
 }
 
 }  // namespace lull::testing

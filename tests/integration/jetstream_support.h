@@ -80,6 +80,17 @@ struct InstanceOptions {
   std::vector<std::string> servers{};
 };
 
+// The kPartitions partition streams and the KV buckets (leases with `lease_ttl`) on `servers`,
+// with `replicas` each, kept for an hour.
+void set_up_streams(const std::vector<std::string>& servers, std::chrono::seconds lease_ttl,
+                    int replicas = 1);
+
+// Waits (20 s at most) until `client`'s action stream holds `count` actions, then `settle`
+// longer so that an extra one would show. A read that fails (the client reconnecting, the
+// stream electing a leader) counts as none.
+std::vector<std::string> await_actions(Client& client, std::size_t count,
+                                       std::chrono::milliseconds settle);
+
 class Instance {
  public:
   explicit Instance(InstanceOptions options);

@@ -33,27 +33,13 @@ class JetStreamTest : public ::testing::Test {
     NatsServerOptions options;
     options.partitions = kPartitions;
     server_ = std::make_unique<NatsServer>(options);
-    nats::SetupPlan plan;
-    plan.servers = {server_->url()};
-    plan.partitions = kPartitions;
-    plan.max_age = std::chrono::hours(1);
-    nats::set_up_jetstream(plan, std::chrono::seconds(10));
+    set_up_streams({server_->url()}, std::chrono::seconds(10));
     client_ = std::make_unique<Client>(server_->url());
     client_->add_action_stream();
   }
 
-  // Waits until the action stream holds `count` actions, then a little longer so that an
-  // extra one would show.
   std::vector<std::string> actions(std::size_t count) {
-    std::vector<std::string> got;
-    eventually(
-        [&] {
-          got = client_->actions();
-          return got.size() >= count;
-        },
-        20s);
-    std::this_thread::sleep_for(300ms);
-    return client_->actions();
+    return await_actions(*client_, count, 300ms);
   }
 
   // Each key's actions' seq fields, in stream order.
