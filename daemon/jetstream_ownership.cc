@@ -2,17 +2,17 @@
 // instance reads (static, or leases over rendezvous hashing), taking one (fence, rebuild),
 // giving one up (gracefully, or because it was lost), and writing positions.
 //
-// Leases. Every lease_ttl / 3 the client renews its key in <prefix>_members, reads the
-// member list, and for each partition computes the owner rendezvous hashing wants:
-//   - owned here: renew its lease (compare-and-set on the revision this instance wrote);
-//     a failed renewal means it lapsed and another instance may have it: give it up at once
-//     (lease_expired). Wanted elsewhere: give it up gracefully (stop fetching, let the queue
-//     and the sinks settle, commit the position, delete the lease).
-//   - wanted here and free: create its lease (create-if-absent), then take it.
+// Leases. Every lease_ttl / 3 a round: renew this instance's key in <prefix>_members; renew
+// every lease held (compare-and-set on the revision this instance wrote; refused means it
+// lapsed and another instance may have it: give it up at once, lease_expired; a timeout is
+// retried next round); list the members (on failure the last list stands); then per partition
+// compute the owner rendezvous hashing wants: held here but wanted elsewhere, give it up
+// gracefully (stop fetching, let the queue and the sinks settle, commit the position, delete
+// the lease); wanted here and free, create its lease (create-if-absent) and take it.
 // A lease in KV lapses lease_ttl after the owner's last renewal; the owner stops by its own
-// clock earlier, at the start of its last successful renewal + lease_ttl - kLeaseMargin share,
-// so that it never reads a partition another instance may already have. Fencing covers the
-// rest: a taker rewrites the position, so a stalled owner's next commit fails.
+// clock earlier, at the start of its last successful renewal + lease_ttl less kLeaseMargin of
+// it, so that it never reads a partition another instance may already have. Fencing covers
+// the rest: a taker rewrites the position, so a stalled owner's next commit fails.
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
