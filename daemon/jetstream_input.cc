@@ -157,16 +157,15 @@ JetStreamInput::~JetStreamInput() {
 
 void JetStreamInput::start() {
   client_ = std::thread([this] { run_client(); });
-  auto tick = std::make_shared<std::function<void()>>();
-  *tick = [this, tick] {
-    commit_timer_.async_wait_after(config_.commit_interval,
-                                   [this, tick](boost::system::error_code error) {
-                                     if (error || stopping_) return;
-                                     take_candidates();
-                                     (*tick)();
-                                   });
-  };
-  (*tick)();
+  schedule_commit();
+}
+
+void JetStreamInput::schedule_commit() {
+  commit_timer_.async_wait_after(config_.commit_interval, [this](boost::system::error_code error) {
+    if (error || stopping_) return;
+    take_candidates();
+    schedule_commit();
+  });
 }
 
 void JetStreamInput::stop() {

@@ -132,7 +132,8 @@ class JetStreamInput {
   // Reactor (here).
   void drain();
   void handle(Message& message);
-  void take_candidates();                                            // every commit_interval
+  void schedule_commit();  // take_candidates() every commit_interval
+  void take_candidates();
   void finish_partition(Partition& partition, std::uint64_t epoch);  // graceful release
 
   runtime::Reactor& reactor_;
