@@ -45,15 +45,8 @@ std::string live(int partition) {
   return "partition=\"" + std::to_string(partition) + "\",state=\"live\"";
 }
 
-class JetStreamFaultTest : public ::testing::Test {
+class JetStreamFaultTest : public OneNatsServerTest {
  protected:
-  void SetUp() override {
-    if (nats_server_binary().empty()) GTEST_SKIP() << "nats-server is not installed";
-    NatsServerOptions options;
-    options.partitions = kPartitions;
-    server_ = std::make_unique<NatsServer>(options);
-  }
-
   // The partition streams and KV buckets (file storage).
   void set_up_streams() { testing::set_up_streams({server_->url()}, std::chrono::seconds(10)); }
 
@@ -77,9 +70,6 @@ class JetStreamFaultTest : public ::testing::Test {
     }
     return tcp_send(port, lines);
   }
-
-  std::unique_ptr<NatsServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
 // lulld starts while nats-server is down: it serves metrics, reports the input disconnected,

@@ -28,16 +28,12 @@ namespace {
 namespace nats = daemon::nats;
 using namespace std::chrono_literals;
 
-class JetStreamLeaseTest : public ::testing::Test {
+class JetStreamLeaseTest : public OneNatsServerTest {
  protected:
   void SetUp() override {
-    if (nats_server_binary().empty()) GTEST_SKIP() << "nats-server is not installed";
-    NatsServerOptions options;
-    options.partitions = kPartitions;
-    server_ = std::make_unique<NatsServer>(options);
-    set_up_streams({server_->url()}, std::chrono::seconds(2));
-    client_ = std::make_unique<Client>(server_->url());
-    client_->add_action_stream();
+    OneNatsServerTest::SetUp();
+    if (IsSkipped()) return;
+    set_up_client(std::chrono::seconds(2));
   }
 
   std::unique_ptr<Instance> instance(const std::string& id) {
@@ -99,9 +95,6 @@ class JetStreamLeaseTest : public ::testing::Test {
     }
     EXPECT_EQ(got.size(), want);
   }
-
-  std::unique_ptr<NatsServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(JetStreamLeaseTest, InstancesSplitThePartitionsByRendezvousAndFireEachActionOnce) {

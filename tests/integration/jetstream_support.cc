@@ -285,4 +285,17 @@ std::vector<std::string> await_actions(Client& client, std::size_t count,
   return got;
 }
 
+void OneNatsServerTest::SetUp() {
+  if (nats_server_binary().empty()) GTEST_SKIP() << "nats-server is not installed";
+  NatsServerOptions options;
+  options.partitions = kPartitions;
+  server_ = std::make_unique<NatsServer>(options);
+}
+
+void OneNatsServerTest::set_up_client(std::chrono::seconds lease_ttl) {
+  set_up_streams({server_->url()}, lease_ttl);
+  client_ = std::make_unique<Client>(server_->url());
+  client_->add_action_stream();
+}
+
 }  // namespace lull::testing

@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "daemon/nats/nats_handles.h"
+#include "tests/support/nats_server.h"
 #include "tests/support/subprocess.h"
 
 namespace lull::testing {
@@ -90,6 +93,18 @@ void set_up_streams(const std::vector<std::string>& servers, std::chrono::second
 // stream electing a leader) counts as none.
 std::vector<std::string> await_actions(Client& client, std::size_t count,
                                        std::chrono::milliseconds settle);
+
+// A fixture with one nats-server mapping kPartitions partitions, started for each test;
+// skipped where nats-server is not installed.
+class OneNatsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // The streams and buckets (leases with `lease_ttl`), and client_ with its action stream.
+  void set_up_client(std::chrono::seconds lease_ttl);
+
+  std::unique_ptr<NatsServer> server_;
+  std::unique_ptr<Client> client_;
+};
 
 class Instance {
  public:

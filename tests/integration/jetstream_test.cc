@@ -26,16 +26,12 @@ namespace {
 namespace nats = daemon::nats;
 using namespace std::chrono_literals;
 
-class JetStreamTest : public ::testing::Test {
+class JetStreamTest : public OneNatsServerTest {
  protected:
   void SetUp() override {
-    if (nats_server_binary().empty()) GTEST_SKIP() << "nats-server is not installed";
-    NatsServerOptions options;
-    options.partitions = kPartitions;
-    server_ = std::make_unique<NatsServer>(options);
-    set_up_streams({server_->url()}, std::chrono::seconds(10));
-    client_ = std::make_unique<Client>(server_->url());
-    client_->add_action_stream();
+    OneNatsServerTest::SetUp();
+    if (IsSkipped()) return;
+    set_up_client(std::chrono::seconds(10));
   }
 
   std::vector<std::string> actions(std::size_t count) {
@@ -50,9 +46,6 @@ class JetStreamTest : public ::testing::Test {
     }
     return keys;
   }
-
-  std::unique_ptr<NatsServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(JetStreamTest, TwoInstancesFireEachActionOnceFromTheKeysPartition) {
