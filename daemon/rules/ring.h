@@ -1,7 +1,8 @@
-// ring.h: a managed FIFO of (time, reference) pairs: the time windows of the rules and the
-// absence rule's deadline queue. Times are pushed in non-decreasing order by the caller's
-// clock; pop_before() drops everything older than a cutoff from the front. Capacity doubles
-// when full (a copy into a new array: O(size), rare) and never shrinks while in use.
+// ring.h: a managed FIFO of (time, reference) pairs, oldest time at the front: the time
+// windows of the rules and the absence rule's deadline queue. push() appends (the deadline
+// queue's times never decrease); insert() keeps the times sorted for a window whose events may
+// come late, at a cost of how many held items are newer. Expiry pops from the front. Capacity
+// doubles when full (a copy into a new array: O(size), rare) and never shrinks while in use.
 // The references are Members, so what a ring holds stays alive, and what it drops becomes
 // garbage. Allocating calls (push) are GC points in classic mode: hold the ring in a handle.
 #pragma once
@@ -31,6 +32,7 @@ class Ring : public gc::GarbageCollected<Ring<T>> {
   bool empty() const { return size_ == 0; }
   T* front() const { return (*items_.get())[head_].get(); }
   std::int64_t front_time() const { return (*times_.get())[head_]; }
+  std::int64_t back_time() const { return time_at(size_ - 1); }
   T* at(std::uint32_t i) const { return (*items_.get())[index(i)].get(); }
   std::int64_t time_at(std::uint32_t i) const { return (*times_.get())[index(i)]; }
 
@@ -49,6 +51,24 @@ class Ring : public gc::GarbageCollected<Ring<T>> {
     (*ring.items_.get())[slot] = held.get();
     (*ring.times_.get())[slot] = time;
     ++ring.size_;
+  }
+
+  // Inserts behind every item whose time is at most `time`, so times stay sorted and items of
+  // equal time keep their arrival order; may allocate, as push(). In time order it is push().
+  static void insert(gc::Heap& heap, gc::Local<Ring>& self, std::int64_t time, T* item) {
+    push(heap, self, time, item);  // a GC point: `item` may have moved, the ring's copy has not
+    Ring& ring = *self;
+    std::uint32_t at = ring.size_ - 1;
+    if (at == 0 || ring.time_at(at - 1) <= time) return;
+    auto& items = *ring.items_.get();
+    auto& times = *ring.times_.get();
+    T* const moved = items[ring.index(at)].get();
+    for (; at > 0 && ring.time_at(at - 1) > time; --at) {
+      items[ring.index(at)] = items[ring.index(at - 1)].get();
+      times[ring.index(at)] = times[ring.index(at - 1)];
+    }
+    items[ring.index(at)] = moved;
+    times[ring.index(at)] = time;
   }
 
  private:

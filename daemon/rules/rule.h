@@ -44,6 +44,14 @@ struct RuleEnvironment {
 
 inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
 
+// a - b, saturated at the int64 range: event times are whatever integer a line carried.
+inline std::int64_t time_minus(std::int64_t a, std::int64_t b) {
+  std::int64_t difference;
+  if (!__builtin_sub_overflow(a, b, &difference)) return difference;
+  return a < b ? std::numeric_limits<std::int64_t>::min()
+               : std::numeric_limits<std::int64_t>::max();
+}
+
 class Rule {
  public:
   virtual ~Rule() = default;
@@ -107,8 +115,12 @@ class Rule {
     state.held += delta;
     key.events_held += delta;
   }
+  // Within the cooldown of the last firing, on either side: an event dated before it (late,
+  // or from a clock that stepped back) is as close to it as one after.
   bool cooling_down(std::int64_t last_fired_ns, std::int64_t now_ns) const {
-    return last_fired_ns != kNever && now_ns - last_fired_ns < config_.cooldown.count();
+    if (last_fired_ns == kNever) return false;
+    const std::int64_t since = time_minus(now_ns, last_fired_ns);
+    return since < config_.cooldown.count() && since > -config_.cooldown.count();
   }
   // Completes `action` with the copied fields and emits it.
   void fire(Action& action, const Event& event, const runtime::Arrival& arrival);

@@ -36,10 +36,13 @@ void SequenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<
                             const runtime::Arrival& arrival) {
   const std::int64_t now = event->time_ns();
   auto* state = this->state<SequenceState>(heap, key);  // no allocation after this
-  if (state->first && now - state->first->time_ns() > config_.within.count()) {
+  const std::int64_t since_first =
+      state->first ? time_minus(now, state->first->time_ns()) : std::int64_t{0};
+  if (state->first && since_first > config_.within.count()) {
     state->first = nullptr;  // A timed out
   }
-  if (state->first && then_(*event)) {
+  // A B dated before the pending A (late, or a clock that stepped back) did not follow it.
+  if (state->first && since_first >= 0 && then_(*event)) {
     Event* first = state->first.get();
     state->first = nullptr;
     if (!cooling_down(state->last_fired, now)) {

@@ -1,4 +1,6 @@
 // window_rules.cc: threshold, deviation and rate: rules over one numeric field or a count.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "daemon/rules/rule_kinds.h"
@@ -37,11 +39,44 @@ struct RateState : RuleState {
   std::int64_t last_fired = kNever;
 };
 
-// The ring of `state` (created on first use), held in a handle for push().
+// The ring of `state` (created on first use), held in a handle for insert().
 template <class State>
 gc::Local<Ring<Event>> window_of(gc::Heap& heap, gc::Local<State>& state) {
   if (!state->window) state->window = heap.make<Ring<Event>>();  // rhs first: a GC point
   return gc::Local<Ring<Event>>(heap, state->window.get());
+}
+
+// Where a window's expiry stands for an event at `now`: a window keeps what an event at or
+// before the arrival time may still be compared with. An event dated ahead of our clock (a
+// sender's skew, up to events.max_future) therefore expires nothing its on-time peers need.
+std::int64_t oldest_kept(std::int64_t now, const runtime::Arrival& arrival,
+                         std::chrono::nanoseconds window) {
+  return time_minus(std::min(now, arrival.realtime_ns), window.count());
+}
+
+// The held events an event at `now` is compared with: those whose time lies in
+// [now - window, now], as a run [begin, end) of the sorted ring. In time order that is the
+// whole ring (both loops stop at once); a late event, a sender ahead of our clock or one whose
+// clock stepped back leaves a run at either end outside it.
+struct Span {
+  std::uint32_t begin, end;
+  std::uint32_t size() const { return end - begin; }
+};
+Span span_at(const Ring<Event>& window, std::int64_t now, std::chrono::nanoseconds length) {
+  Span span{0, window.size()};
+  const std::int64_t from = time_minus(now, length.count());
+  while (span.begin < span.end && window.time_at(span.begin) < from) ++span.begin;
+  while (span.end > span.begin && window.time_at(span.end - 1) > now) --span.end;
+  return span;
+}
+
+// The sum of `field` over `span`: the running sum when the span is the whole window, else
+// added up afresh (the rare path: late events, skewed or stepped clocks).
+double sum_of(const Ring<Event>& window, Span span, FieldId field, const CompensatedSum& all) {
+  if (span.size() == window.size()) return all.value();
+  CompensatedSum sum;
+  for (std::uint32_t i = span.begin; i < span.end; ++i) sum.add(*window.at(i)->number(field));
+  return sum.value();
 }
 
 }  // namespace
@@ -78,8 +113,8 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
   gc::Local<DeviationState> state(heap, this->state<DeviationState>(heap, key));
   auto window = window_of(heap, state);
 
-  // Events whose time is before the window leave it and become garbage.
-  const std::int64_t oldest = now - config_.window.count();
+  // Events too old for any event still to come leave the window and become garbage.
+  const std::int64_t oldest = oldest_kept(now, arrival, config_.window);
   while (!window->empty() && window->front_time() < oldest) {
     state->sum.add(-*window->front()->number(field_));
     window->pop_front();
@@ -87,8 +122,9 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
   }
   if (window->empty()) state->sum = {};
 
-  if (window->size() >= config_.min_events) {
-    const double mean = state->sum.value() / window->size();
+  const Span span = span_at(*window, now, config_.window);
+  if (span.size() >= config_.min_events) {
+    const double mean = sum_of(*window, span, field_, state->sum) / span.size();
     if (mean != 0 && std::fabs(*value - mean) / std::fabs(mean) > config_.threshold &&
         !cooling_down(state->last_fired, now)) {
       state->last_fired = now;
@@ -97,7 +133,7 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
       fire(action, *event, arrival);
     }
   }
-  Ring<Event>::push(heap, window, now, event.get());
+  Ring<Event>::insert(heap, window, now, event.get());
   hold(*key, *state, 1);
   state->sum.add(*value);
 }
@@ -110,21 +146,22 @@ void RateRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Even
   const std::int64_t now = event->time_ns();
   gc::Local<RateState> state(heap, this->state<RateState>(heap, key));
   auto window = window_of(heap, state);
-  const std::int64_t oldest = now - config_.window.count();
+  const std::int64_t oldest = oldest_kept(now, arrival, config_.window);
   while (!window->empty() && window->front_time() < oldest) {
     window->pop_front();
     hold(*key, *state, -1);
   }
-  Ring<Event>::push(heap, window, now, event.get());
+  Ring<Event>::insert(heap, window, now, event.get());
   hold(*key, *state, 1);
 
-  const bool reached = window->size() >= config_.count;
+  const std::uint32_t count = span_at(*window, now, config_.window).size();  // this one too
+  const bool reached = count >= config_.count;
   const bool fires = reached && !state->reached && !cooling_down(state->last_fired, now);
   state->reached = reached;
   if (!fires) return;
   state->last_fired = now;
   Action action(*this, *event, key->key->view());
-  action.integer("count", window->size())
+  action.integer("count", count)
       .number("window_seconds", std::chrono::duration<double>(config_.window).count());
   fire(action, *event, arrival);
 }

@@ -1,7 +1,8 @@
 // rules_differential_test.cc: random event streams through the real Monitor, compared event by
 // event with a plain reference of each event-time rule kind (threshold, deviation, rate,
-// sequence: std::deque windows, sums recomputed every event), with heap collections at random
-// points and a torture-mode variant; and a key explosion far past state.max_keys that must
+// sequence: sorted std::deque windows, sums recomputed every event), over streams with late
+// events and clocks that step back, with heap collections at random points and a torture-mode
+// variant; and a key explosion far past state.max_keys that must
 // leave the heap bounded and the refusals counted exactly. Absence is timer-driven: rules_test.
 #include <gtest/gtest.h>
 
@@ -218,13 +219,29 @@ class ReferenceRule {
   };
 
   bool cooling_down(const State& s, std::int64_t now) const {
-    return s.last_fired && now - *s.last_fired < config_.cooldown.count();
+    return s.last_fired && std::abs(now - *s.last_fired) < config_.cooldown.count();
   }
+  // Expiry by the event's own time: every stream here is dated long before its arrival.
   void expire(State& s, std::int64_t now) const {
-    // An event exactly `window` old is still in it.
     while (!s.window.empty() && s.window.front().first < now - config_.window.count()) {
       s.window.pop_front();
     }
+  }
+  // The window an event at `now` sees: held events dated in [now - window, now] (an event
+  // exactly `window` old is still in it), as (count, sum) in time order.
+  std::pair<std::size_t, double> in_window(const State& s, std::int64_t now) const {
+    std::size_t count = 0;
+    double sum = 0;
+    for (const auto& [time, value] : s.window) {
+      if (time >= now - config_.window.count() && time <= now) ++count, sum += value;
+    }
+    return {count, sum};
+  }
+  // Sorted by time; equal times in arrival order.
+  static void join(State& s, std::int64_t time, double value) {
+    auto at = std::upper_bound(s.window.begin(), s.window.end(), time,
+                               [](std::int64_t t, const auto& held) { return t < held.first; });
+    s.window.insert(at, {time, value});
   }
   Firing firing(const TestEvent& e) const {
     return {config_.name, e.key, std::to_string(e.seq), std::to_string(e.ts), {}};
@@ -264,10 +281,8 @@ class ReferenceRule {
     if (!value) return std::nullopt;
     expire(s, e.ts);
     std::optional<Firing> result;
-    if (s.window.size() >= config_.min_events) {
-      double sum = 0;
-      for (const auto& [time, price] : s.window) sum += price;
-      const double mean = sum / static_cast<double>(s.window.size());
+    if (const auto [count, sum] = in_window(s, e.ts); count >= config_.min_events) {
+      const double mean = sum / static_cast<double>(count);
       if (std::fabs(*value - mean) / std::fabs(mean) > config_.threshold &&
           !cooling_down(s, e.ts)) {
         s.last_fired = e.ts;
@@ -277,20 +292,21 @@ class ReferenceRule {
         add_copies(*result, e);
       }
     }
-    s.window.emplace_back(e.ts, *value);
+    join(s, e.ts, *value);
     return result;
   }
 
   std::optional<Firing> rate(State& s, const TestEvent& e) {
     expire(s, e.ts);
-    s.window.emplace_back(e.ts, 0.0);
-    const bool reached = s.window.size() >= config_.count;
+    join(s, e.ts, 0.0);
+    const std::size_t count = in_window(s, e.ts).first;
+    const bool reached = count >= config_.count;
     const bool was = s.reached;
     s.reached = reached;
     if (!reached || was || cooling_down(s, e.ts)) return std::nullopt;
     s.last_fired = e.ts;
     Firing f = firing(e);
-    f.values.emplace_back("count", std::to_string(s.window.size()));
+    f.values.emplace_back("count", std::to_string(count));
     f.values.emplace_back("window_seconds",
                           number_text(std::chrono::duration<double>(config_.window).count()));
     add_copies(f, e);
@@ -299,7 +315,7 @@ class ReferenceRule {
 
   std::optional<Firing> sequence(State& s, const TestEvent& e) {
     if (s.pending && e.ts - s.pending->ts > config_.within.count()) s.pending.reset();
-    if (s.pending && reference_matches(config_.then, e)) {
+    if (s.pending && e.ts >= s.pending->ts && reference_matches(config_.then, e)) {
       // Completes the pending sequence (an event matching both is taken as its `then`).
       const TestEvent first = *s.pending;
       s.pending.reset();
@@ -470,8 +486,7 @@ class Generator {
       TestEvent e;
       e.seq = static_cast<std::int64_t>(i + 1);
       e.key = "k" + std::to_string(k);
-      clock[k] += gap();
-      e.ts = clock[k];
+      e.ts = next_time(clock[k]);
       const int type = static_cast<int>(below(20));
       if (type < 10)
         e.type = "tick";
@@ -511,6 +526,18 @@ class Generator {
       case 1: return std::chrono::nanoseconds(0);
       case 2: return std::chrono::nanoseconds(window_);
       default: return std::chrono::nanoseconds(kUnit * pick({1, 2, 3, 6}));
+    }
+  }
+  // The key's next event time from its clock: mostly a step forward; now and then a late
+  // event (dated before the key's newest, the clock unchanged) or the sender's clock stepping
+  // back (by less than a window, or by several).
+  std::int64_t next_time(std::int64_t& clock) {
+    switch (below(40)) {
+      case 0:
+      case 1:
+      case 2: return clock - pick({1, kUnit, 2 * kUnit, window_, window_ + 1});  // late
+      case 3: return clock -= pick({kUnit, 3 * window_ + kUnit});                // steps back
+      default: return clock += gap();
     }
   }
   std::int64_t gap() {

@@ -174,6 +174,101 @@ TEST_F(RulesTest, SequenceFiresForAThenBWithinTheTimeAndNotAfter) {
       R"({"rule":"login-trade","key":"u","seq":2,"ts":3000000000,"first_seq":1,"first_ts":1000000000})");
 }
 
+// Out of time order: each event is compared with the events dated in its own window.
+
+TEST_F(RulesTest, ALateEventIsComparedWithItsOwnWindowNotWithNewerEvents) {
+  auto rule = price_jump();
+  rule.window = 10s;
+  rule.min_events = 3;
+  rule.threshold = 0.15;
+  start({rule});
+  for (int i = 0; i <= 5; ++i) tick("m1", i, 100);
+  for (int i = 6; i <= 9; ++i) tick("m1", i, 110);  // 0.1 at most from their means: quiet
+  ASSERT_TRUE(lines().empty());
+  // Dated 5.5: its window [-4.5, 5.5] holds the six 100s. Over all ten (mean 104) it would be
+  // 0.125, quiet.
+  tick("m1", 5.5, 117, 42);
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_NE(lines()[0].find(R"("price":117,"mean":100})"), std::string::npos) << lines()[0];
+  EXPECT_EQ(monitor().events_held(), 11);
+  // It joined at its place in time: at 15.5 the window [5.5, 15.5] is it and the four 110s.
+  tick("m1", 15.5, 100);      // mean (117 + 440) / 5 = 111.4: 0.102, quiet
+  tick("m1", 15.5, 140, 43);  // mean (557 + 100) / 6 = 109.5: 0.278
+  ASSERT_EQ(lines().size(), 2u);
+  EXPECT_NE(lines()[1].find(R"("price":140,"mean":109.5})"), std::string::npos) << lines()[1];
+  EXPECT_EQ(monitor().events_held(), 7);
+}
+
+TEST_F(RulesTest, AfterTheSendersClockStepsBackTheNewEventsMakeTheirOwnWindow) {
+  auto rule = price_jump();
+  rule.window = 10s;
+  rule.min_events = 3;
+  start({rule});
+  for (int i = 0; i < 10; ++i) tick("m1", 1000 + i, 200);
+  // The clock steps back 500 s: against the old mean of 200 every new event would fire.
+  for (int i = 0; i < 10; ++i) tick("m1", 500 + i, 100);
+  EXPECT_TRUE(lines().empty());
+  tick("m1", 510, 130, 7);  // its window [500, 510]: the ten 100s
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_NE(lines()[0].find(R"("price":130,"mean":100})"), std::string::npos) << lines()[0];
+  // Bounded: the ten events from before the step wait at the window's far end (they are in
+  // the window again once the clock passes 990), besides the eleven of the new window.
+  EXPECT_EQ(monitor().events_held(), 21);
+  for (int i = 11; i < 30; ++i) tick("m1", 500 + i, 100);
+  EXPECT_EQ(monitor().events_held(), 21);
+}
+
+TEST_F(RulesTest, RateCountsTheEventsInTheLateEventsOwnWindow) {
+  config::RuleConfig rule;
+  rule.name = "burst";
+  rule.kind = config::RuleKind::kRate;
+  rule.window = 5s;
+  rule.count = 3;
+  start({rule});
+  tick("k", 10, 1);
+  tick("k", 11, 1);
+  tick("k", 3, 1);  // late: alone in [-2, 3], though the ring holds three
+  EXPECT_TRUE(lines().empty());
+  tick("k", 12, 1);  // [7, 12]: 10, 11, 12; the late one expired
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_NE(lines()[0].find(R"("count":3,)"), std::string::npos) << lines()[0];
+  EXPECT_EQ(monitor().events_held(), 3);
+}
+
+TEST_F(RulesTest, CooldownHoldsOnEitherSideOfTheLastFiringSoAStepBackCanFireAgain) {
+  config::RuleConfig rule;
+  rule.name = "hot";
+  rule.kind = config::RuleKind::kThreshold;
+  rule.field = "price";
+  rule.above = 110;
+  rule.cooldown = 10s;
+  start({rule});
+  tick("k", 100, 120);  // fires
+  tick("k", 101, 100);
+  tick("k", 95, 120);  // late, 5 s before the firing: within the cooldown
+  EXPECT_EQ(lines().size(), 1u);
+  tick("k", 96, 100);
+  tick("k", 51, 120);  // the clock stepped back 50 s: not within 10 s of the firing
+  EXPECT_EQ(lines().size(), 2u);
+}
+
+TEST_F(RulesTest, SequenceIgnoresABDatedBeforeThePendingA) {
+  config::RuleConfig rule;
+  rule.name = "login-trade";
+  rule.kind = config::RuleKind::kSequence;
+  rule.first = {equals("type", "login")};
+  rule.then = {equals("type", "trade")};
+  rule.within = 5s;
+  start({rule});
+  feed(R"({"seq":1,"ts":10000000000,"key":"u","type":"login"})");
+  feed(R"({"seq":2,"ts":9000000000,"key":"u","type":"trade"})");  // before the login
+  EXPECT_TRUE(lines().empty());
+  feed(R"({"seq":3,"ts":11000000000,"key":"u","type":"trade"})");  // A still pending
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_NE(lines()[0].find(R"("seq":3,"ts":11000000000,"first_seq":1,)"), std::string::npos)
+      << lines()[0];
+}
+
 TEST_F(RulesTest, AbsenceFiresOncePerSilence) {
   config::RuleConfig rule;
   rule.name = "quiet";

@@ -68,13 +68,17 @@ TEST_F(TimeFaults, AnEventFromNextYearIsRejectedAndLeavesTheWindowAlone) {
   EXPECT_EQ(events(), 7);
 }
 
-TEST_F(TimeFaults, WithoutTheBoundAFutureEventIsAcceptedAndExpiresNothingAfterIt) {
+TEST_F(TimeFaults, WithoutTheBoundAFarFutureEventIsHeldButExpiresNothing) {
   start_with("events: {max_future: 0s}\n");  // the bound off: what it protects against
   const std::int64_t now = now_ns();
   for (int i = 0; i < 5; ++i) send(tick(now + i * 1'000'000, 100));
   send(tick(now + 365 * kDay, 100));
   EXPECT_EQ(rejected("future_time"), 0);
-  EXPECT_EQ(held(), 1) << "the far-future event empties the window it enters";
+  EXPECT_EQ(held(), 6) << "expiry goes by lulld's clock, not by an event dated ahead of it";
+  // The on-time events are compared with each other, not with the one from next year.
+  send(tick(now + 10'000'000, 120));
+  EXPECT_TRUE(wait_for("lull_rule_fired_total", R"(rule="jump")", 1, 2s));
+  EXPECT_EQ(held(), 7) << "held until its time comes: what max_future bounds";
 }
 
 TEST_F(TimeFaults, ASenderClockSteppingForwardEmptiesTheWindowOnceAndItStaysBounded) {
@@ -93,17 +97,34 @@ TEST_F(TimeFaults, ASenderClockSteppingForwardEmptiesTheWindowOnceAndItStaysBoun
   EXPECT_EQ(fired(), 0);
 }
 
-TEST_F(TimeFaults, AStrayEventFromLongAgoLeavesTheWindowWithinOneWindowSpan) {
+TEST_F(TimeFaults, AStrayEventFromLongAgoIsComparedWithNothingAndLeavesAtOnce) {
   start_with("");
   const std::int64_t base = now_ns() - 3600 * kSecond;
   for (int i = 0; i < 20; ++i) send(tick(base + i * kSecond, 100));
   ASSERT_EQ(held(), 11);
-  send(tick(base - 365 * kDay, 100));  // a replayed line from last year, same price
+  send(tick(base - 365 * kDay, 200));  // a replayed line from last year: its window is empty
   EXPECT_EQ(held(), 12);
-  // It sits behind the newer events and leaves once they have: the window is back to its
-  // bound after one window span of event time.
-  for (int i = 20; i < 32; ++i) send(tick(base + i * kSecond, 100));
+  EXPECT_EQ(fired(), 0) << "compared with this hour's prices";
+  // It sits at the old end of the window and leaves with the next on-time event.
+  send(tick(base + 20 * kSecond, 100));
   EXPECT_EQ(held(), 11);
+}
+
+TEST_F(TimeFaults, ASenderClockSteppingBackStartsAFreshWindowAndStaysBounded) {
+  start_with("");
+  const std::int64_t base = now_ns() - 3600 * kSecond;
+  for (int i = 0; i < 20; ++i) send(tick(base + i * kSecond, 200));
+  ASSERT_EQ(held(), 11);
+  // The sender's clock steps back 30 minutes. Against the old window's mean of 200 each new
+  // tick would fire; in its own window it is compared with the ticks since the step.
+  const std::int64_t stepped = base - 1800 * kSecond;
+  for (int i = 0; i < 20; ++i) send(tick(stepped + i * kSecond, 100));
+  EXPECT_EQ(fired(), 0);
+  // Bounded: the 11 from before the step (in the window again once the clock passes them)
+  // and the 11 of the new window.
+  EXPECT_EQ(held(), 22);
+  send(tick(stepped + 20 * kSecond, 120));  // a jump against the new window's mean of 100
+  EXPECT_TRUE(wait_for("lull_rule_fired_total", R"(rule="jump")", 1, 2s));
 }
 
 }  // namespace
