@@ -8,7 +8,7 @@
 namespace lull::daemon {
 
 const FieldValue* Event::find(FieldId name) const {
-  for (const FieldValue& field : *fields.get()) {
+  for (const FieldValue& field : fields()) {
     if (field.name == name) return &field;
   }
   return nullptr;
@@ -28,7 +28,7 @@ std::optional<double> Event::number(FieldId name) const {
 std::optional<std::string_view> Event::string(FieldId name) const {
   const FieldValue* field = find(name);
   if (field == nullptr || field->kind != FieldKind::kString) return std::nullopt;
-  return (*strings.get())[field->string_index]->view();
+  return text(*field);
 }
 
 namespace {
@@ -90,10 +90,8 @@ bool Event::append_json(FieldId name, std::string& out) const {
                                        static_cast<unsigned long long>(field->unsigned_integer)));
       break;
     case FieldKind::kDouble: append_number(field->number, out); break;
-    case FieldKind::kString:
-      append_quoted((*strings.get())[field->string_index]->view(), out);
-      break;
-    case FieldKind::kJson: out += (*strings.get())[field->string_index]->view(); break;
+    case FieldKind::kString: append_quoted(text(*field), out); break;
+    case FieldKind::kJson: out += text(*field); break;
   }
   return true;
 }

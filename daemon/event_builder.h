@@ -1,11 +1,11 @@
 // event_builder.h: copies a parsed line (simdjson's DOM, in the parser's memory) into an
-// Event on the GC heap. Every allocation may collect in classic mode, so the parts under
-// construction are held in Local handles; in idle mode the caller's no-GC region makes that
-// free of moves, and the handles cost a link and an unlink each. Reactor thread only.
+// Event on the GC heap: sizes first, then one allocation (the only GC point, in classic
+// mode), then the fields and their bytes. Reactor thread only.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "daemon/event.h"
 #include "daemon/event_parser.h"
@@ -28,7 +28,8 @@ class EventBuilder {
   gc::Heap& heap_;
   FieldNames& names_;
   FieldId time_field_;
-  std::string scratch_;  // minified JSON of a nested value
+  std::string scratch_;                    // minified JSON of the nested values
+  std::vector<std::size_t> nested_sizes_;  // and the size of each
 };
 
 }  // namespace lull::daemon

@@ -192,18 +192,15 @@ Monitor::Outcome Monitor::on_event(gc::Local<Event>& event, const runtime::Arriv
     }
     if (matched_.empty()) continue;
 
+    const std::optional<std::string_view> key_text =
+        group.is_event_key ? event->key_view() : event->string(group.key_field);
+    if (!key_text) continue;  // this event has no key for these rules
     gc::Local<KeyTable> table(heap, group.table.get());
-    KeyState* found;
-    if (group.is_event_key) {
-      found = KeyTable::find_or_insert(heap, table, event->key_view(), event->key.get(),
-                                       runtime::steady_ns(arrival.steady));
-    } else {
-      auto key = event->string(group.key_field);
-      if (!key) continue;  // this event has no key for these rules
-      // A copy: allocation may move the event's strings, and with them the view.
-      const std::string copy(*key);
-      found =
-          KeyTable::find_or_insert(heap, table, copy, nullptr, runtime::steady_ns(arrival.steady));
+    KeyState* found = table->find(*key_text);
+    if (found == nullptr) {
+      // A new key. A copy: the insertion allocates, which may move the event and its bytes.
+      const std::string copy(*key_text);
+      found = KeyTable::insert(heap, table, copy, runtime::steady_ns(arrival.steady));
     }
     if (found == nullptr) {
       outcome = Outcome::kKeyLimit;

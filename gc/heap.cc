@@ -19,8 +19,7 @@ void* Heap::allocate_slow(size_t payload, bool young) {
 }
 
 String* Heap::make_string(std::string_view bytes) {
-  const size_t payload = internal::payload_size_for(sizeof(String) + bytes.size());
-  return construct<String>(allocate(payload, payload <= internal::kMaxSmallPayload), bytes);
+  return make_with_trailing<String>(bytes.size(), bytes);
 }
 
 void Heap::disable() {

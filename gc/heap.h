@@ -64,12 +64,22 @@ class Heap {
     constexpr bool kYoung = is_gc_relocatable<T>() && kPayload <= internal::kMaxSmallPayload;
     return construct<T>(allocate(kPayload, kYoung), std::forward<Args>(args)...);
   }
+  // A T followed by `trailing` bytes that are its own (it reaches them at `this + 1`, as
+  // String and Array do): one object however long, so a variable-length leaf costs the
+  // collector one header. The bytes start uninitialised; T's constructor or its caller fills
+  // them before the next allocation.
+  template <class T, class... Args>
+  T* make_with_trailing(size_t trailing, Args&&... args) {
+    static_assert(Managed<T>, "T must derive from lull::gc::GarbageCollected<T>");
+    static_assert(alignof(T) <= internal::kObjectAlignment, "over-aligned managed type");
+    const size_t payload = internal::payload_size_for(sizeof(T) + trailing);
+    const bool young = is_gc_relocatable<T>() && payload <= internal::kMaxSmallPayload;
+    return construct<T>(allocate(payload, young), std::forward<Args>(args)...);
+  }
   String* make_string(std::string_view bytes);
   template <class T>
   Array<T>* make_array(size_t length) {
-    const size_t payload = internal::payload_size_for(sizeof(Array<T>) + length * sizeof(T));
-    return construct<Array<T>>(allocate(payload, payload <= internal::kMaxSmallPayload),
-                               static_cast<uint64_t>(length));
+    return make_with_trailing<Array<T>>(length * sizeof(T), static_cast<uint64_t>(length));
   }
 
   // --- Control. None of these collects inside a NoGcScope (they return refused / false). ---

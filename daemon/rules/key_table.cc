@@ -20,12 +20,10 @@ KeyState* KeyTable::find(std::string_view key) const {
   }
 }
 
-KeyState* KeyTable::find_or_insert(gc::Heap& heap, gc::Local<KeyTable>& self, std::string_view key,
-                                   gc::String* key_string, std::int64_t now_ns) {
-  if (KeyState* found = self->find(key)) return found;
+KeyState* KeyTable::insert(gc::Heap& heap, gc::Local<KeyTable>& self, std::string_view key,
+                           std::int64_t now_ns) {
   if (self->count_ >= self->max_keys_) return nullptr;
-  gc::Local<gc::String> name(heap, key_string);
-  if (!name) name = heap.make_string(key);
+  gc::Local<gc::String> name(heap, heap.make_string(key));
   gc::Local<KeyState> state(heap, heap.make<KeyState>(now_ns));
   state->key = name.get();
   state->rules = heap.make_array<gc::Member<RuleState>>(self->rule_count_);

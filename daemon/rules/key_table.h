@@ -53,12 +53,11 @@ class KeyTable : public gc::GarbageCollected<KeyTable> {
   static void initialize(gc::Heap& heap, gc::Local<KeyTable>& self);
 
   KeyState* find(std::string_view key) const;
-  // The key's state, created (with an empty rule-state array) if new. nullptr when the key
-  // is new and max_keys are held. `key_string` is the key as a heap String to share, or
-  // null to copy `key`; `key` must not view memory a collection could move unless
-  // key_string holds it. May allocate: a GC point in classic mode.
-  static KeyState* find_or_insert(gc::Heap& heap, gc::Local<KeyTable>& self, std::string_view key,
-                                  gc::String* key_string, std::int64_t now_ns);
+  // The state of `key`, which find() did not find, created with an empty rule-state array;
+  // nullptr when max_keys are held. Allocates (a GC point in classic mode), so `key` must not
+  // view memory a collection could move.
+  static KeyState* insert(gc::Heap& heap, gc::Local<KeyTable>& self, std::string_view key,
+                          std::int64_t now_ns);
 
   // Reload: new keys get arrays of `count` rule slots (older keys grow theirs on use).
   void set_rule_count(std::size_t count) { rule_count_ = count; }

@@ -41,8 +41,23 @@ TEST_P(EventBuilderTest, KeepsEveryFieldOfATick) {
   EXPECT_EQ(event->string(id("type")), "tick");
   EXPECT_EQ(event->string(id("key")), "m00042");
   EXPECT_FALSE(event->number(id("type")));
-  EXPECT_EQ(event->strings->size(), 2u) << "the key's string is stored once";
+  EXPECT_EQ(event->string(id("key"))->data(), event->key_view().data())
+      << "the key's bytes are stored once";
+  EXPECT_EQ(event->fields().size(), 6u);
   EXPECT_TRUE(gc::testing::verify_heap_for_testing(heap_).empty());
+}
+
+TEST_P(EventBuilderTest, KeepsStringsAndNestedValuesApartInOneEvent) {
+  auto event = build(R"({"a":[1, {"b" : 2}],"s":"x\ty","key":"k","t":{},"u":"","v":[ ],"w":"zz"})");
+  ASSERT_TRUE(event);
+  std::string out;
+  for (const char* name : {"a", "s", "key", "t", "u", "v", "w"}) {
+    ASSERT_TRUE(event->append_json(id(name), out)) << name;
+    out += '|';
+  }
+  EXPECT_EQ(out, R"([1,{"b":2}]|"x\ty"|"k"|{}|""|[]|"zz"|)");
+  EXPECT_EQ(event->string(id("w")), "zz");
+  EXPECT_FALSE(event->string(id("a"))) << "nested values are JSON, not strings";
 }
 
 TEST_P(EventBuilderTest, KeepsUnknownAndNestedFieldsAsJson) {

@@ -19,9 +19,11 @@ class KeyTableTest : public ::testing::Test {
     gc::Local<KeyTable> table(heap_, table_.get());
     KeyTable::initialize(heap_, table);
   }
+  // The monitor's look-up: the key's state, inserted if new.
   KeyState* insert(const std::string& key, std::int64_t now) {
+    if (KeyState* found = table_->find(key)) return found;
     gc::Local<KeyTable> table(heap_, table_.get());
-    return KeyTable::find_or_insert(heap_, table, key, nullptr, now);
+    return KeyTable::insert(heap_, table, key, now);
   }
 
   gc::Heap heap_;

@@ -61,7 +61,7 @@ std::vector<Piece> frame(std::string_view bytes, const std::vector<std::size_t>&
 std::string render(const Event& event, const daemon::FieldNames& names) {
   std::string text(event.key_view());
   text += " @" + std::to_string(event.time_ns());
-  for (const FieldValue& field : *event.fields.get()) {
+  for (const FieldValue& field : event.fields()) {
     text += ' ';
     text += names.name(field.name);
     text += '=';
@@ -73,7 +73,7 @@ std::string render(const Event& event, const daemon::FieldNames& names) {
 // Every field's JSON output (what a firing's `copy:` writes) parses as JSON on its own, and a
 // number reads back as the same number.
 void check_fields_print_as_json(const Event& event, simdjson::dom::parser& json) {
-  for (const FieldValue& field : *event.fields.get()) {
+  for (const FieldValue& field : event.fields()) {
     if (event.find(field.name) != &field) continue;  // a repeated name: lookups see the first
     std::string text;
     LULL_FUZZ_CHECK(event.append_json(field.name, text), "a field of the event is not found");
@@ -91,14 +91,13 @@ void check_matches_line(const Event& event, const daemon::ParsedEvent& parsed,
                         const daemon::FieldNames& names) {
   using simdjson::dom::element_type;
   LULL_FUZZ_CHECK(event.key_view() == parsed.key, "event key differs from the line's");
-  LULL_FUZZ_CHECK((*event.strings.get())[0].get() == event.key.get(), "strings[0] is not the key");
-  const gc::Array<FieldValue>& fields = *event.fields.get();
+  const auto fields = event.fields();
   std::size_t i = 0;
   for (auto [name, value] : parsed.fields) {
     LULL_FUZZ_CHECK(i < fields.size(), "event has fewer fields than the line");
     const FieldValue& field = fields[i++];
     LULL_FUZZ_CHECK(names.name(field.name) == name, "field name differs");
-    auto text = [&] { return (*event.strings.get())[field.string_index]->view(); };
+    auto text = [&] { return event.text(field); };
     switch (value.type()) {
       case element_type::NULL_VALUE: LULL_FUZZ_CHECK(field.kind == FieldKind::kNull, "null"); break;
       case element_type::BOOL:
