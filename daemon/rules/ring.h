@@ -7,6 +7,7 @@
 // garbage. Allocating calls (push) are GC points in classic mode: hold the ring in a handle.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "gc/array.h"
@@ -32,7 +33,8 @@ class Ring : public gc::GarbageCollected<Ring<T>> {
   bool empty() const { return size_ == 0; }
   T* front() const { return (*items_.get())[head_].get(); }
   std::int64_t front_time() const { return (*times_.get())[head_]; }
-  std::int64_t back_time() const { return time_at(size_ - 1); }
+  // The latest time held (when not empty), without touching the far end of the arrays.
+  std::int64_t newest_time() const { return newest_; }
   T* at(std::uint32_t i) const { return (*items_.get())[index(i)].get(); }
   std::int64_t time_at(std::uint32_t i) const { return (*times_.get())[index(i)]; }
 
@@ -50,6 +52,7 @@ class Ring : public gc::GarbageCollected<Ring<T>> {
     const std::uint32_t slot = ring.index(ring.size_);
     (*ring.items_.get())[slot] = held.get();
     (*ring.times_.get())[slot] = time;
+    ring.newest_ = ring.size_ == 0 ? time : std::max(ring.newest_, time);
     ++ring.size_;
   }
 
@@ -93,6 +96,7 @@ class Ring : public gc::GarbageCollected<Ring<T>> {
   gc::Member<gc::Array<std::int64_t>> times_;
   std::uint32_t head_ = 0;
   std::uint32_t size_ = 0;
+  std::int64_t newest_ = 0;
 };
 
 }  // namespace lull::daemon

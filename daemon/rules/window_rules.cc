@@ -66,6 +66,7 @@ Span span_at(const Ring<Event>& window, std::int64_t now, std::chrono::nanosecon
   Span span{0, window.size()};
   const std::int64_t from = time_minus(now, length.count());
   while (span.begin < span.end && window.time_at(span.begin) < from) ++span.begin;
+  if (window.newest_time() <= now) return span;
   while (span.end > span.begin && window.time_at(span.end - 1) > now) --span.end;
   return span;
 }
