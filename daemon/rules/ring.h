@@ -4,7 +4,8 @@
 // come late, at a cost of how many held items are newer. Expiry pops from the front. Capacity
 // doubles when full (a copy into a new array: O(size), rare) and never shrinks while in use.
 // The references are Members, so what a ring holds stays alive, and what it drops becomes
-// garbage. Allocating calls (push) are GC points in classic mode: hold the ring in a handle.
+// garbage. Allocating calls (push, insert) are GC points in classic mode: hold the ring in a
+// handle.
 #pragma once
 
 #include <algorithm>

@@ -56,8 +56,8 @@ std::int64_t oldest_kept(std::int64_t now, const runtime::Arrival& arrival,
 
 // The held events an event at `now` is compared with: those whose time lies in
 // [now - window, now], as a run [begin, end) of the sorted ring. In time order that is the
-// whole ring (both loops stop at once); a late event, a sender ahead of our clock or one whose
-// clock stepped back leaves a run at either end outside it.
+// whole ring (the front is in the window and nothing is newer than `now`); a late event, a
+// sender ahead of our clock or one whose clock stepped back leaves a run at either end.
 struct Span {
   std::uint32_t begin, end;
   std::uint32_t size() const { return end - begin; }

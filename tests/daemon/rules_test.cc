@@ -52,6 +52,25 @@ config::RuleConfig price_jump() {
   return rule;
 }
 
+config::RuleConfig burst_of_3(std::chrono::nanoseconds window) {
+  config::RuleConfig rule;
+  rule.name = "burst";
+  rule.kind = config::RuleKind::kRate;
+  rule.window = window;
+  rule.count = 3;
+  return rule;
+}
+
+config::RuleConfig login_then_trade() {
+  config::RuleConfig rule;
+  rule.name = "login-trade";
+  rule.kind = config::RuleKind::kSequence;
+  rule.first = {equals("type", "login")};
+  rule.then = {equals("type", "trade")};
+  rule.within = 5s;
+  return rule;
+}
+
 TEST_F(RulesTest, DeviationFiresOnAJumpOnceTheWindowHoldsMinEvents) {
   start({price_jump()});
   for (int i = 0; i < 9; ++i) tick("m1", i, 100);
@@ -138,12 +157,7 @@ TEST_F(RulesTest, ThresholdFiresOnCrossingOnly) {
 }
 
 TEST_F(RulesTest, RateFiresWhenTheCountIsReachedInTheWindow) {
-  config::RuleConfig rule;
-  rule.name = "burst";
-  rule.kind = config::RuleKind::kRate;
-  rule.window = 10s;
-  rule.count = 3;
-  start({rule});
+  start({burst_of_3(10s)});
   tick("k", 0, 1);
   tick("k", 5, 1);
   tick("k", 11, 1);  // 0 left the window: 2 in it
@@ -156,13 +170,7 @@ TEST_F(RulesTest, RateFiresWhenTheCountIsReachedInTheWindow) {
 }
 
 TEST_F(RulesTest, SequenceFiresForAThenBWithinTheTimeAndNotAfter) {
-  config::RuleConfig rule;
-  rule.name = "login-trade";
-  rule.kind = config::RuleKind::kSequence;
-  rule.first = {equals("type", "login")};
-  rule.then = {equals("type", "trade")};
-  rule.within = 5s;
-  start({rule});
+  start({login_then_trade()});
   feed(R"({"seq":1,"ts":1000000000,"key":"u","type":"login"})");
   feed(R"({"seq":2,"ts":3000000000,"key":"u","type":"trade"})");  // 2 s later: fires
   feed(R"({"seq":3,"ts":4000000000,"key":"u","type":"trade"})");  // no pending A
@@ -219,12 +227,7 @@ TEST_F(RulesTest, AfterTheSendersClockStepsBackTheNewEventsMakeTheirOwnWindow) {
 }
 
 TEST_F(RulesTest, RateCountsTheEventsInTheLateEventsOwnWindow) {
-  config::RuleConfig rule;
-  rule.name = "burst";
-  rule.kind = config::RuleKind::kRate;
-  rule.window = 5s;
-  rule.count = 3;
-  start({rule});
+  start({burst_of_3(5s)});
   tick("k", 10, 1);
   tick("k", 11, 1);
   tick("k", 3, 1);  // late: alone in [-2, 3], though the ring holds three
@@ -253,13 +256,7 @@ TEST_F(RulesTest, CooldownHoldsOnEitherSideOfTheLastFiringSoAStepBackCanFireAgai
 }
 
 TEST_F(RulesTest, SequenceIgnoresABDatedBeforeThePendingA) {
-  config::RuleConfig rule;
-  rule.name = "login-trade";
-  rule.kind = config::RuleKind::kSequence;
-  rule.first = {equals("type", "login")};
-  rule.then = {equals("type", "trade")};
-  rule.within = 5s;
-  start({rule});
+  start({login_then_trade()});
   feed(R"({"seq":1,"ts":10000000000,"key":"u","type":"login"})");
   feed(R"({"seq":2,"ts":9000000000,"key":"u","type":"trade"})");  // before the login
   EXPECT_TRUE(lines().empty());
