@@ -30,9 +30,11 @@ constexpr std::int64_t kConsumerCreateWaitMs = 1000;
 constexpr auto kConsumerCheckAfter = std::chrono::seconds(3);
 
 // Whether the consumer behind `subscription` must be made again: it does not answer (its
-// server is gone, or JetStream says it is offline or unknown), or it has messages it did not
-// deliver to the fetch that just timed out.
-bool consumer_stalled(natsSubscription* subscription, jsOptions* options, std::string& why) {
+// server is gone, or JetStream says it is offline or unknown), it has messages it did not
+// deliver to the fetch that just timed out, or it delivered messages after the `received`th
+// that never arrived (lost with a connection, see run_fetcher).
+bool consumer_stalled(natsSubscription* subscription, jsOptions* options, std::uint64_t received,
+                      std::string& why) {
   jsConsumerInfo* info = nullptr;
   jsErrCode code{};
   const natsStatus status = natsSubscription_GetConsumerInfo(&info, subscription, options, &code);
@@ -41,7 +43,12 @@ bool consumer_stalled(natsSubscription* subscription, jsOptions* options, std::s
     return true;
   }
   const std::uint64_t pending = info->NumPending;
+  const std::uint64_t delivered = info->Delivered.Consumer;
   jsConsumerInfo_Destroy(info);
+  if (delivered > received) {
+    why = std::to_string(delivered - received) + " messages delivered, not received";
+    return true;
+  }
   if (pending == 0) return false;
   why = std::to_string(pending) + " messages pending, none delivered";
   return true;
@@ -66,10 +73,19 @@ bool JetStreamInput::maps_here(const char* subject, std::uint32_t partition) con
 // Starts at the claimed position: replaying from its time less the rules' span when there
 // was one, else after its sequence (the stream's end at the first claim). A consumer lost
 // later (a server restart, inactivity) is made again after the last sequence pushed.
+//
+// Invariant: every message pushed is the consumer's next delivery. With AckPolicy none the
+// server counts a message as consumed once sent, so one lost on the way (the connection
+// dropped, or the route from the consumer's server died with a cluster node) is never sent
+// again, and the same consumer, still there after libnats reconnected, goes on after it.
+// Its consumer sequence then skips a number: the consumer is made again after the last
+// sequence pushed. A loss at the end of a burst shows in the consumer info (delivered more
+// than received) at the next check.
 void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
   jsCtx* js = nats_->js.get();
   const std::uint64_t replay_until = partition.had_position ? partition.start.seq : 0;
   std::uint64_t last_seq = 0;
+  std::uint64_t received = 0;  // the consumer sequence of its last delivery pushed
   nats::Subscription subscription;
   bool warned = false;
   const std::int64_t expires_ms =
@@ -112,6 +128,7 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
         continue;
       }
       subscription.reset(raw);
+      received = 0;
       last_delivery = std::chrono::steady_clock::now();
       warned = false;
     }
@@ -122,7 +139,7 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
     if (status == NATS_TIMEOUT) {
       if (std::chrono::steady_clock::now() - last_delivery < kConsumerCheckAfter) continue;
       std::string why;
-      if (consumer_stalled(subscription.get(), &create_options, why) && running()) {
+      if (consumer_stalled(subscription.get(), &create_options, received, why) && running()) {
         spdlog::warn("input {}: partition {}: consumer on {} stalled ({}); making it again",
                      config_.name, partition.number, partition.stream, why);
         subscription.reset();
@@ -145,6 +162,16 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
       jsMsgMetaData* raw_meta = nullptr;
       if (natsMsg_GetMetaData(&raw_meta, msg) != NATS_OK) continue;  // not a stream message
       nats::MessageMetadata meta(raw_meta);
+      if (meta->Sequence.Consumer != received + 1) {
+        spdlog::warn(
+            "input {}: partition {}: consumer on {} delivered #{} after #{} (lost on "
+            "the way); making it again after seq {}",
+            config_.name, partition.number, partition.stream, meta->Sequence.Consumer, received,
+            last_seq);
+        subscription.reset();
+        break;
+      }
+      received = meta->Sequence.Consumer;
       Message message{
           partition.number,
           epoch,

@@ -1,7 +1,8 @@
 // jetstream_faults_test.cc: the real lulld and a real nats-server, with faults: NATS not up
-// when lulld starts, NATS going away mid-stream and coming back (file-backed store kept), two
-// instances configured to own one partition (the later one fences the earlier), and the
-// jetstream action sink holding actions through an outage. Every wait is bounded.
+// when lulld starts, NATS going away mid-stream and coming back (file-backed store kept),
+// messages lost on a connection that then drops, two instances configured to own one
+// partition (the later one fences the earlier), and the jetstream action sink holding actions
+// through an outage. Every wait is bounded.
 #include <chrono>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "tests/support/line_server.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/net.h"
+#include "tests/support/tcp_proxy.h"
 
 namespace lull::testing {
 namespace {
@@ -198,6 +200,74 @@ TEST_F(JetStreamFaultTest, NatsGoingAwayMidStreamLosesAndDoublesNothing) {
   client_->tick(key_name(0), 50);
   EXPECT_TRUE(eventually([&] { return a.metric("lull_position_commits_total") > commits; }, 10s))
       << a.log();
+  EXPECT_EQ(a.stop(), 0) << a.log();
+}
+
+// lulld's connection goes through a proxy that loses what the server sends for a moment and
+// then cuts the connection: the messages delivered meanwhile are gone, and libnats, once
+// reconnected, resumes the same consumers after them (AckPolicy none: the server counts them
+// consumed). lulld must notice and read them again. Twice: the loss at the end of a burst,
+// found by asking the consumer (nothing follows it), and a loss followed by more messages,
+// found by the gap in the consumer's sequence.
+TEST_F(JetStreamFaultTest, MessagesLostWithAConnectionAreReadAgain) {
+  set_up_streams();
+  client_ = std::make_unique<Client>(server_->url());
+  client_->add_action_stream(js_FileStorage);
+  TcpProxy proxy(server_->port());
+  Instance a({"nats://127.0.0.1:" + std::to_string(proxy.port()), {0, 1, 2, 3}});
+  ASSERT_NO_FATAL_FAILURE(a.start());
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (int p = 0; p < static_cast<int>(kPartitions); ++p) {
+          if (a.metric("lull_partition_state", live(p)) != 1) return false;
+        }
+        return true;
+      },
+      10s))
+      << a.log();
+  int next_key = 0;
+  int fired = 0;
+  auto tick_round = [&] {
+    for (int i = 0; i < kKeys; ++i, ++fired) client_->tick(key_name(next_key++), 150);
+  };
+  auto tick_each_partition_once = [&] {
+    for (std::uint32_t p = 0; p < kPartitions; ++p, ++fired) {
+      const std::string key = keys_of_partition(p, 1, next_key).front();
+      client_->tick(key, 150);
+      next_key = std::stoi(key.substr(1)) - 100 + 1;
+    }
+  };
+  // What `publish` sends is lost on the way; then the connection drops, and lulld reconnects
+  // through the proxy.
+  auto lose = [&](auto publish) {
+    proxy.drop_replies(true);
+    publish();
+    std::this_thread::sleep_for(300ms);
+    const double reconnects = a.metric("lull_jetstream_reconnects_total");
+    proxy.cut();
+    proxy.drop_replies(false);
+    ASSERT_TRUE(
+        eventually([&] { return a.metric("lull_jetstream_reconnects_total") > reconnects; }, 10s))
+        << a.log();
+  };
+
+  tick_round();
+  ASSERT_EQ(actions(fired).size(), static_cast<std::size_t>(fired)) << a.log();
+  // A waiting pull request takes each partition's one message: none follows it.
+  ASSERT_NO_FATAL_FAILURE(lose(tick_each_partition_once));
+  EXPECT_EQ(actions(fired).size(), static_cast<std::size_t>(fired)) << a.log();
+  EXPECT_NE(a.log().find("delivered, not received"), std::string::npos) << a.log();
+
+  tick_round();
+  ASSERT_NO_FATAL_FAILURE(lose(tick_round));
+  tick_round();  // at once: its first message shows the gap, before any consumer check
+  const auto got = actions(fired);
+  const auto seen = counts(got);
+  EXPECT_EQ(got.size(), static_cast<std::size_t>(fired)) << a.log();
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(fired));
+  for (const auto& [action, n] : seen) EXPECT_EQ(n, 1) << action;
+  EXPECT_NE(a.log().find("(lost on the way)"), std::string::npos) << a.log();
+  EXPECT_EQ(a.metric("lull_partition_handoffs_total", "reason=\"fenced\""), 0) << a.log();
   EXPECT_EQ(a.stop(), 0) << a.log();
 }
 
