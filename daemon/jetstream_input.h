@@ -162,6 +162,7 @@ class JetStreamInput {
   std::thread client_;
   std::unique_ptr<Nats> nats_;
   bool connection_up_ = true;         // client thread: as note_connection() last saw it
+  std::uint64_t reconnects_seen_ = 0;  // client thread: libnats' count at the last look
   std::vector<std::string> members_;  // client thread: the live members, as last listed
   RateLimitedLog commit_log_{1, std::chrono::seconds(10)};  // client thread
 

@@ -14,6 +14,7 @@
 // it, so that it never reads a partition another instance may already have. Fencing covers
 // the rest: a taker rewrites the position, so a stalled owner's next commit fails.
 #include <algorithm>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -44,6 +45,49 @@ nats::KeyValue bind_bucket(jsCtx* js, const std::string& bucket) {
   kvStore* raw = nullptr;
   nats::check(js_KeyValue(&raw, js, bucket.c_str()), "KV bucket " + bucket);
   return nats::KeyValue(raw);
+}
+
+// What libnats said of the last call that failed on this thread.
+const char* last_error() {
+  const char* detail = nats_GetLastError(nullptr);
+  return detail != nullptr ? detail : "no detail";
+}
+
+enum class CasResult { kWritten, kRefused, kFailed };
+
+// Writes `value` to `key` if the key's revision is still `revision` (then updated). A
+// refusal ("wrong last sequence") is checked against the value there: if `is_own` says it is
+// this instance's, the revision held here was only stale (an earlier write of ours was
+// applied and its reply lost: a timeout), and the write is made once more on the revision
+// read. kRefused: the value is another instance's, or gone. kFailed: no answer, or another
+// error; the revision held is then unsure, and the next write finds out.
+CasResult update_if_unchanged(kvStore* bucket, const std::string& key, std::string_view value,
+                              std::uint64_t& revision,
+                              const std::function<bool(std::string_view)>& is_own) {
+  auto update = [&] {
+    std::uint64_t written = 0;
+    const natsStatus status = kvStore_Update(&written, bucket, key.c_str(), value.data(),
+                                             static_cast<int>(value.size()), revision);
+    if (status == NATS_OK) {
+      revision = written;
+      return CasResult::kWritten;
+    }
+    const bool refused =
+        std::string_view(last_error()).find("wrong last sequence") != std::string_view::npos;
+    return refused ? CasResult::kRefused : CasResult::kFailed;
+  };
+  const CasResult first = update();
+  if (first != CasResult::kRefused) return first;
+  kvEntry* raw_entry = nullptr;
+  const natsStatus status = kvStore_Get(&raw_entry, bucket, key.c_str());
+  nats::KeyValueEntry entry(raw_entry);
+  if (status == NATS_NOT_FOUND) return CasResult::kRefused;
+  if (status != NATS_OK) return CasResult::kFailed;
+  const std::string_view there(static_cast<const char*>(kvEntry_Value(entry.get())),
+                               static_cast<std::size_t>(kvEntry_ValueLen(entry.get())));
+  if (!is_own(there)) return CasResult::kRefused;
+  revision = kvEntry_Revision(entry.get());
+  return update();
 }
 
 }  // namespace
@@ -129,15 +173,24 @@ void JetStreamInput::check_stream_set() {
   jsStreamInfo_Destroy(raw_info);
 }
 
+// Polled every commit_interval (every API call of the client thread may block meanwhile):
+// the reconnections come from libnats' count, so that an outage that began and ended between
+// two polls is counted too.
 void JetStreamInput::note_connection() {
   const bool is_connected =
       natsConnection_Status(nats_->connection.get()) == NATS_CONN_STATUS_CONNECTED;
-  if (is_connected == connection_up_) return;
+  const std::uint64_t reconnects = nats::reconnects(*nats_->connection);
+  const std::uint64_t new_reconnects =
+      reconnects > reconnects_seen_ ? reconnects - reconnects_seen_ : 0;
+  reconnects_seen_ = reconnects;
+  if (new_reconnects > 0) reconnects_.Increment(static_cast<double>(new_reconnects));
+  if (is_connected == connection_up_ && (new_reconnects == 0 || !is_connected)) return;
   connected_.Set(is_connected ? 1 : 0);
-  if (is_connected) reconnects_.Increment();
   spdlog::log(is_connected ? spdlog::level::info : spdlog::level::warn,
               "input {}: NATS connection {}", config_.name,
-              is_connected ? "is back" : "lost; reconnecting");
+              !is_connected    ? "lost; reconnecting"
+              : connection_up_ ? "was lost and is back"
+                               : "is back");
   connection_up_ = is_connected;
 }
 
@@ -237,27 +290,24 @@ std::int64_t JetStreamInput::lease_span() const {
 }
 
 // Renews every lease held, first thing in a round, so that nothing slower (listing members)
-// can make them lapse. Only a refusal ("wrong last sequence": it lapsed and may have been
-// taken) gives a partition up at once; a timeout or no responders (an election) is retried
-// next round, and the partition is read only until its deadline passes meanwhile.
+// can make them lapse. Only a refusal (it lapsed and may have been taken: the lease is not
+// this instance's any more) gives a partition up at once; a timeout or no responders (an
+// election) is retried next round, and the partition is read only until its deadline passes
+// meanwhile.
 void JetStreamInput::renew_leases(std::int64_t round_started) {
+  const auto is_own = [this](std::string_view holder) { return holder == instance_; };
   for (auto& owned : partitions_) {
     Partition& partition = *owned;
     if (!partition.owned) continue;
-    const std::string key = std::to_string(partition.number);
-    std::uint64_t renewed = 0;
-    const natsStatus status =
-        kvStore_Update(&renewed, nats_->leases.get(), key.c_str(), instance_.data(),
-                       static_cast<int>(instance_.size()), partition.lease_revision);
-    if (status == NATS_OK) {
-      partition.lease_revision = renewed;
+    const CasResult result =
+        update_if_unchanged(nats_->leases.get(), std::to_string(partition.number), instance_,
+                            partition.lease_revision, is_own);
+    if (result == CasResult::kWritten) {
       partition.valid_until_ns = round_started + lease_span();
       continue;
     }
     renew_failures_.Increment();
-    const char* detail = nats_GetLastError(nullptr);
-    const bool refused = detail != nullptr && std::string_view(detail).find(
-                                                  "wrong last sequence") != std::string_view::npos;
+    const bool refused = result == CasResult::kRefused;
     if (refused || runtime::steady_ns(Clock::now()) > partition.valid_until_ns) {
       spdlog::warn("input {}: partition {}: lease lost ({}); giving it up", config_.name,
                    partition.number, refused ? "it lapsed" : "not renewed in time");
@@ -295,14 +345,16 @@ void JetStreamInput::claim(Partition& partition) {
   if (status == NATS_OK) {
     const std::string_view text(static_cast<const char*>(kvEntry_Value(entry.get())),
                                 static_cast<std::size_t>(kvEntry_ValueLen(entry.get())));
-    const auto position = nats::decode_position(text);
-    if (!position) {
-      throw nats::Error("position " + key + " is not \"<seq> <time_ns>\": " + std::string(text),
-                        NATS_INVALID_ARG);
+    const auto stored = nats::decode_position(text);
+    if (!stored) {
+      throw nats::Error(
+          "position " + key + " is not \"<seq> <time_ns> <instance>\": " + std::string(text),
+          NATS_INVALID_ARG);
     }
-    // Fencing: rewriting the value bumps its revision, so a previous owner's next
-    // compare-and-set fails and it stops.
-    const std::string value = nats::encode(*position);
+    const nats::Position* position = &stored->position;
+    // Fencing: rewriting the value, as this instance's, bumps its revision, so a previous
+    // owner's next compare-and-set fails, and the value tells it that it was not its own.
+    const std::string value = nats::encode(*position, instance_);
     std::uint64_t revision = 0;
     nats::check(kvStore_Update(&revision, nats_->positions.get(), key.c_str(), value.data(),
                                static_cast<int>(value.size()), kvEntry_Revision(entry.get())),
@@ -320,7 +372,7 @@ void JetStreamInput::claim(Partition& partition) {
     nats::StreamInfo info(raw_info);
     partition.start = {info->State.LastSeq, wall_ns()};
     partition.had_position = false;
-    const std::string value = nats::encode(partition.start);
+    const std::string value = nats::encode(partition.start, instance_);
     std::uint64_t revision = 0;
     nats::check(kvStore_Create(&revision, nats_->positions.get(), key.c_str(), value.data(),
                                static_cast<int>(value.size())),
@@ -406,8 +458,8 @@ void JetStreamInput::write_positions() {
 }
 
 // Writes the position the reactor handed over, by compare-and-set on the revision this
-// instance wrote last: "wrong last sequence" means another instance fenced the partition,
-// which is then given up.
+// instance wrote last. Refused, with another instance's value there: that instance fenced the
+// partition, which is then given up.
 bool JetStreamInput::write_position(Partition& partition) {
   std::optional<nats::Position> position;
   {
@@ -415,28 +467,29 @@ bool JetStreamInput::write_position(Partition& partition) {
     position.swap(partition.to_commit);
   }
   if (!position || *position == partition.committed) return true;
-  const std::string key = nats::position_key(partition.number);
-  const std::string value = nats::encode(*position);
-  std::uint64_t revision = 0;
-  const natsStatus status =
-      kvStore_Update(&revision, nats_->positions.get(), key.c_str(), value.data(),
-                     static_cast<int>(value.size()), partition.revision);
-  if (status == NATS_OK) {
-    partition.revision = revision;
+  const auto is_own = [this](std::string_view value) {
+    const auto stored = nats::decode_position(value);
+    return stored && stored->writer == instance_;
+  };
+  const CasResult result =
+      update_if_unchanged(nats_->positions.get(), nats::position_key(partition.number),
+                          nats::encode(*position, instance_), partition.revision, is_own);
+  if (result == CasResult::kWritten) {
     partition.committed = *position;
     commits_.Increment();
     return true;
   }
   commit_failures_.Increment();
-  const char* detail = nats_GetLastError(nullptr);
-  const bool fenced = detail != nullptr && std::string_view(detail).find("wrong last sequence") !=
-                                               std::string_view::npos;
-  if (!fenced) {
-    // Retried with the next position the reactor hands over (every commit_interval: an
-    // election would log ten lines a second without the limit).
+  if (result == CasResult::kFailed) {
+    {
+      // Written again next time, unless the reactor hands over a later one meanwhile.
+      std::lock_guard lock(commit_mutex_);
+      if (!partition.to_commit) partition.to_commit = position;
+    }
+    // Every commit_interval during an election: ten lines a second without the limit.
     if (auto permit = commit_log_.acquire(); permit.allowed) {
       spdlog::warn("input {}: partition {}: writing the position failed: {}{}", config_.name,
-                   partition.number, natsStatus_GetText(status),
+                   partition.number, last_error(),
                    permit.suppressed_before > 0
                        ? fmt::format(" ({} more failures not logged)", permit.suppressed_before)
                        : std::string());

@@ -41,6 +41,17 @@ Connection connect(const std::vector<std::string>& servers, const std::string& n
   return Connection(raw_connection);
 }
 
+std::uint64_t reconnects(natsConnection& connection) {
+  natsStatistics* raw = nullptr;
+  check(natsStatistics_Create(&raw), "nats statistics");
+  std::unique_ptr<natsStatistics, Destroyer<natsStatistics, natsStatistics_Destroy>> stats(raw);
+  std::uint64_t count = 0;
+  check(natsConnection_GetStats(&connection, stats.get()), "nats statistics");
+  check(natsStatistics_GetCounts(stats.get(), nullptr, nullptr, nullptr, nullptr, &count),
+        "nats statistics");
+  return count;
+}
+
 JetStream jetstream(natsConnection& connection, int timeout_ms) {
   jsOptions options;
   check(jsOptions_Init(&options), "jetstream options");

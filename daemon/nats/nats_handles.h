@@ -6,6 +6,7 @@
 
 #include <nats/nats.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -59,6 +60,8 @@ inline void check(natsStatus status, std::string_view what,
 // connected or `timeout_ms` has passed; throws Error if no server answered.
 Connection connect(const std::vector<std::string>& servers, const std::string& name,
                    int timeout_ms = 2000);
+// How many times libnats has reconnected `connection` since it was made.
+std::uint64_t reconnects(natsConnection& connection);
 // The JetStream context of `connection`; API calls time out after `timeout_ms`.
 JetStream jetstream(natsConnection& connection, int timeout_ms = 5000);
 

@@ -15,11 +15,18 @@ namespace {
 TEST(PositionCodec, RoundTripsAndRejectsAnythingElse) {
   for (const Position& position :
        {Position{0, 0}, Position{42, 1732460000123456789}, Position{UINT64_MAX, INT64_MAX}}) {
-    EXPECT_EQ(decode_position(encode(position)), position);
+    const auto stored = decode_position(encode(position, "host-12"));
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->position, position);
+    EXPECT_EQ(stored->writer, "host-12");
   }
-  EXPECT_EQ(encode({7, 9}), "7 9");
+  EXPECT_EQ(encode({7, 9}, "a"), "7 9 a");
+  const auto without_writer = decode_position("7 9");  // as written before the writer was
+  ASSERT_TRUE(without_writer);
+  EXPECT_EQ(without_writer->position, (Position{7, 9}));
+  EXPECT_EQ(without_writer->writer, "");
   for (const char* bad : {"", "7", "7 ", " 7 9", "7  9", "7 9 ", "7 -9", "-7 9", "x 9", "7 9x",
-                          "18446744073709551616 1"}) {
+                          "18446744073709551616 1", "7 9 a b", "7 9  a"}) {
     EXPECT_EQ(decode_position(bad), std::nullopt) << bad;
   }
   EXPECT_EQ(position_key(12), "pos.12");

@@ -271,6 +271,53 @@ TEST_F(JetStreamFaultTest, MessagesLostWithAConnectionAreReadAgain) {
   EXPECT_EQ(a.stop(), 0) << a.log();
 }
 
+// A position write whose reply is lost (applied by the server, the reply gone with the
+// connection) leaves lulld without the revision it wrote. That is no fence: lulld keeps its
+// partitions, and every later tick fires once.
+TEST_F(JetStreamFaultTest, APositionWriteWhoseReplyIsLostIsNoFence) {
+  set_up_streams();
+  client_ = std::make_unique<Client>(server_->url());
+  client_->add_action_stream(js_FileStorage);
+  TcpProxy proxy(server_->port());
+  Instance a({"nats://127.0.0.1:" + std::to_string(proxy.port()), {0, 1, 2, 3}});
+  ASSERT_NO_FATAL_FAILURE(a.start());
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (int p = 0; p < static_cast<int>(kPartitions); ++p) {
+          if (a.metric("lull_partition_state", live(p)) != 1) return false;
+        }
+        return true;
+      },
+      10s))
+      << a.log();
+  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 150);
+  ASSERT_EQ(actions(kKeys).size(), static_cast<std::size_t>(kKeys)) << a.log();
+  // Each partition's next event and, within a commit interval, its position write.
+  const double commits = a.metric("lull_position_commits_total");
+  for (std::uint32_t p = 0; p < kPartitions; ++p) client_->tick(keys_of_partition(p, 1)[0], 50);
+  proxy.drop_replies(true);
+  std::this_thread::sleep_for(500ms);
+  const double reconnects = a.metric("lull_jetstream_reconnects_total");
+  proxy.cut();
+  proxy.drop_replies(false);
+  ASSERT_TRUE(
+      eventually([&] { return a.metric("lull_jetstream_reconnects_total") > reconnects; }, 10s))
+      << a.log();
+  ASSERT_TRUE(eventually([&] { return a.metric("lull_position_commit_failures_total") >= 1; }, 10s))
+      << "no position write was in flight: the test did not test\n"
+      << a.log();
+
+  for (int i = kKeys; i < 2 * kKeys; ++i) client_->tick(key_name(i), 150);
+  const auto got = actions(2 * kKeys);
+  EXPECT_EQ(got.size(), static_cast<std::size_t>(2 * kKeys)) << a.log();
+  for (const auto& [action, n] : counts(got)) EXPECT_EQ(n, 1) << action;
+  EXPECT_TRUE(eventually([&] { return a.metric("lull_position_commits_total") > commits; }, 10s))
+      << a.log();
+  EXPECT_EQ(a.metric("lull_partition_handoffs_total", "reason=\"fenced\""), 0) << a.log();
+  EXPECT_EQ(a.metric("lull_partitions_owned"), kPartitions) << a.log();
+  EXPECT_EQ(a.stop(), 0) << a.log();
+}
+
 // Two instances configured to own partition 0: the later one fences it, the earlier one's
 // next position commit fails and it stops reading; from then on, partition 0's actions come
 // once, from the later one.

@@ -87,19 +87,19 @@ void TcpProxy::run(int listener) {
       fds.push_back({pair.server, POLLIN, 0});
     }
     if (poll(fds.data(), fds.size(), 10) <= 0) continue;
+    std::vector<Pair> open;
     if (fds[0].revents & POLLIN) {
       const int client = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
       const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       const sockaddr_in target = loopback(target_port_);
       if (client >= 0 &&
           connect(server, reinterpret_cast<const sockaddr*>(&target), sizeof target) == 0) {
-        pairs.push_back({client, server});
+        open.push_back({client, server});  // polled from the next round on
       } else {
         if (client >= 0) close(client);
         close(server);
       }
     }
-    std::vector<Pair> open;
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       const Pair& pair = pairs[i];
       bool alive = true;
