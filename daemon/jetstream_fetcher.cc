@@ -194,11 +194,11 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
 bool JetStreamInput::push(Partition& partition, Message&& message) {
   std::unique_lock lock(queue_mutex_);
   queue_space_.wait(lock, [&] {
-    return stopping_ || partition.stop_fetch || queue_.size() < config_.max_pending;
+    return stopping_ || partition.stop_fetch || partition.queue.size() < queue_share_;
   });
   if (stopping_ || partition.stop_fetch) return false;
-  queue_.push_back(std::move(message));
-  ++partition.queued;
+  partition.queue.push_back(std::move(message));
+  ++queued_;
   if (!drain_posted_) {
     drain_posted_ = true;
     boost::asio::post(reactor_.io(), [this] { drain(); });

@@ -140,6 +140,8 @@ JetStreamInput::JetStreamInput(runtime::Reactor& reactor, const config::InputCon
     by_number_[partition->number] = partition.get();
     partitions_.push_back(std::move(partition));
   }
+  queue_share_ =
+      std::max<std::size_t>(1, config_.max_pending / std::max<std::size_t>(1, partitions_.size()));
   for (const char* reason : {"graceful", "lease_expired", "fenced"}) {
     handoffs_family_.Add({{"reason", reason}});
   }
@@ -173,8 +175,8 @@ void JetStreamInput::stop() {
   commit_timer_.cancel();
   {
     std::lock_guard lock(queue_mutex_);
-    queue_.clear();
-    for (auto& partition : partitions_) partition->queued = 0;
+    for (auto& partition : partitions_) partition->queue.clear();
+    queued_ = 0;
     queue_space_.notify_all();
   }
   std::lock_guard lock(commit_mutex_);
@@ -215,17 +217,23 @@ void JetStreamInput::final_commit() {
 
 // --- reactor side -------------------------------------------------------------------------
 
+// Takes one message from each partition with any, in turn, from where the last drain left
+// off: per partition the order stays as fetched, and a partition with a few live events
+// gets them handled in this handler even while another has thousands queued to replay.
 void JetStreamInput::drain() {
   scratch_.clear();
   {
     std::lock_guard lock(queue_mutex_);
-    const std::size_t n = std::min(queue_.size(), kDrainBatch);
-    for (std::size_t i = 0; i < n; ++i) {
-      --by_number_.at(queue_.front().partition)->queued;
-      scratch_.push_back(std::move(queue_.front()));
-      queue_.pop_front();
+    const std::size_t n = std::min(queued_, kDrainBatch);
+    for (std::size_t i = drain_next_; scratch_.size() < n; i = (i + 1) % partitions_.size()) {
+      auto& queue = partitions_[i]->queue;
+      if (queue.empty()) continue;
+      scratch_.push_back(std::move(queue.front()));
+      queue.pop_front();
+      drain_next_ = (i + 1) % partitions_.size();
     }
-    if (queue_.empty()) {
+    queued_ -= n;
+    if (queued_ == 0) {
       drain_posted_ = false;
     } else {
       boost::asio::post(reactor_.io(), [this] { drain(); });
@@ -244,15 +252,9 @@ void JetStreamInput::handle(Message& message) {
   }
   if (message.seq <= partition.last_seq) return;  // a repeat after a consumer was remade
   partition.last_seq = message.seq;
-  if (partition.rebuilding && !message.arrival.replay) {
-    partition.rebuilding = false;
-    partition.rebuild->Set(0);
-    partition.live->Set(1);
-    const std::chrono::duration<double> took = Clock::now() - partition.rebuild_started;
-    rebuild_seconds_.Observe(took.count());
-    spdlog::info("input {}: partition {} rebuilt in {:.0f} ms; live", config_.name,
-                 partition.number, took.count() * 1000);
-  }
+  // The replay ends at the position's own event (below), or, if that left the stream
+  // (max_age), at the first live one.
+  if (partition.rebuilding && !message.arrival.replay) end_rebuild(partition);
   std::string_view bytes = message.bytes;
   if (message.unmappable) {
     ingest_.reject(RejectReason::kUnmappableKey, config_.name,
@@ -267,10 +269,24 @@ void JetStreamInput::handle(Message& message) {
     if (end == std::string_view::npos) break;
     bytes.remove_prefix(end + 1);
   }
-  if (message.arrival.replay) rebuild_events_.Increment();
+  if (message.arrival.replay) {
+    rebuild_events_.Increment();
+    // The position's own event: the replay is done.
+    if (partition.rebuilding && message.seq >= partition.handled.seq) end_rebuild(partition);
+  }
   // A replay re-reads events before the position: the position stays where it was.
   if (message.seq > partition.handled.seq) partition.handled = {message.seq, message.time_ns};
   partition.lag->Set(static_cast<double>(message.pending));
+}
+
+void JetStreamInput::end_rebuild(Partition& partition) {
+  partition.rebuilding = false;
+  partition.rebuild->Set(0);
+  partition.live->Set(1);
+  const std::chrono::duration<double> took = Clock::now() - partition.rebuild_started;
+  rebuild_seconds_.Observe(took.count());
+  spdlog::info("input {}: partition {} rebuilt in {:.0f} ms; live", config_.name,
+               partition.number, took.count() * 1000);
 }
 
 // Every commit_interval: note where each partition is and what the sinks had been given,
@@ -316,7 +332,7 @@ void JetStreamInput::finish_partition(Partition& partition, std::uint64_t epoch)
   if (partition.active_epoch != epoch) return;
   {
     std::lock_guard lock(queue_mutex_);
-    if (partition.queued > 0) {
+    if (!partition.queue.empty()) {
       boost::asio::post(reactor_.io(),
                         [this, &partition, epoch] { finish_partition(partition, epoch); });
       return;

@@ -11,10 +11,12 @@
 //   - one fetcher thread per partition read (jetstream_fetcher.cc) pulls batches from an
 //     ephemeral consumer (AckPolicy none: the position, not server-side acks, is the
 //     checkpoint: a new owner bound to an acked durable would get a dead owner's unacked
-//     events only after AckWait, after newer ones) and pushes each message into a bounded
-//     queue; when the queue is full it waits, and JetStream keeps the rest;
-//   - the reactor (here) drains the queue in handlers of at most kDrainBatch messages, so GC
-//     work and other inputs run between them. Heap objects never cross threads: bytes do.
+//     events only after AckWait, after newer ones) and pushes each message into its
+//     partition's bounded queue; when that is full it waits, and JetStream keeps the rest;
+//   - the reactor (here) drains the queues in handlers of at most kDrainBatch messages, so GC
+//     work and other inputs run between them, taking from each partition in turn: a live
+//     partition's events wait for one handler at most, whatever another's rebuild has
+//     queued. Heap objects never cross threads: bytes do.
 //
 // Position and rebuild. A partition's position {seq, time} is the last event whose actions
 // every sink has settled (ActionSink::settled_through). When a partition is taken with a
@@ -132,6 +134,7 @@ class JetStreamInput {
   // Reactor (here).
   void drain();
   void handle(Message& message);
+  void end_rebuild(Partition& partition);  // every event up to its position replayed
   void schedule_commit();  // take_candidates() every commit_interval
   void take_candidates();
   void finish_partition(Partition& partition, std::uint64_t epoch);  // graceful release
@@ -147,12 +150,15 @@ class JetStreamInput {
   std::map<std::uint32_t, Partition*> by_number_;
   std::atomic<bool> stopping_{false};
 
-  // The hand-off queue, fetchers to reactor.
+  // The hand-off queue, fetchers to reactor: a queue per partition (Partition::queue), each
+  // bounded by queue_share_ (max_pending split evenly), drained in turn.
   std::mutex queue_mutex_;
   std::condition_variable queue_space_;
-  std::deque<Message> queue_;
+  std::size_t queue_share_;
+  std::size_t queued_ = 0;        // over all partitions
+  std::size_t drain_next_ = 0;    // the partition a drain() starts with, in partitions_
   bool drain_posted_ = false;     // a drain() is posted and has not yet taken the queue
-  std::vector<Message> scratch_;  // reactor: a batch taken from queue_
+  std::vector<Message> scratch_;  // reactor: a batch taken from the queues
 
   // Positions to write and partitions finished, reactor to client thread.
   std::mutex commit_mutex_;
@@ -161,9 +167,9 @@ class JetStreamInput {
 
   std::thread client_;
   std::unique_ptr<Nats> nats_;
-  bool connection_up_ = true;         // client thread: as note_connection() last saw it
+  bool connection_up_ = true;          // client thread: as note_connection() last saw it
   std::uint64_t reconnects_seen_ = 0;  // client thread: libnats' count at the last look
-  std::vector<std::string> members_;  // client thread: the live members, as last listed
+  std::vector<std::string> members_;   // client thread: the live members, as last listed
   RateLimitedLog commit_log_{1, std::chrono::seconds(10)};  // client thread
 
   prometheus::Gauge& owned_;

@@ -4,7 +4,7 @@
 //
 // Who touches what: the reactor fields only on the reactor thread; the client fields only on
 // the client thread (and, after it was joined, final_commit); `to_commit` and `final_ready`
-// under commit_mutex_; `queued` under queue_mutex_; the atomics anywhere.
+// under commit_mutex_; `queue` under queue_mutex_; the atomics anywhere.
 #pragma once
 
 #include <atomic>
@@ -53,8 +53,9 @@ struct JetStreamInput::Partition {
   std::atomic<bool> stop_fetch{false};
   std::atomic<std::int64_t> valid_until_ns{std::numeric_limits<std::int64_t>::max()};
 
-  // queue_mutex_: messages of this partition in the hand-off queue.
-  std::size_t queued = 0;
+  // queue_mutex_: this partition's share of the hand-off queue, fetched and not yet taken by
+  // the reactor. One per partition, so that a rebuild's backlog never holds up live ones.
+  std::deque<Message> queue;
 
   // Reactor thread.
   std::uint64_t active_epoch = 0;  // 0: not read here; else messages of other epochs are stale

@@ -34,15 +34,6 @@ std::string tcp_key(int i) {
   return "t" + std::to_string(100 + i);
 }
 
-// `count` keys of partition `partition`, from `first` on.
-std::vector<std::string> keys_of_partition(std::uint32_t partition, int count, int first = 0) {
-  std::vector<std::string> keys;
-  for (int i = first; static_cast<int>(keys.size()) < count; ++i) {
-    if (nats::partition_of(key_name(i), kPartitions) == partition) keys.push_back(key_name(i));
-  }
-  return keys;
-}
-
 std::string live(int partition) {
   return "partition=\"" + std::to_string(partition) + "\",state=\"live\"";
 }

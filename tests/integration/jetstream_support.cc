@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "daemon/nats/partition.h"
 #include "daemon/nats/setup.h"
 #include "tests/support/net.h"
 
@@ -45,6 +47,16 @@ std::string lulld_path() {
 
 std::string key_name(int i) {
   return "k" + std::to_string(100 + i);
+}
+
+std::vector<std::string> keys_of_partition(std::uint32_t partition, int count, int first) {
+  std::vector<std::string> keys;
+  for (int i = first; static_cast<int>(keys.size()) < count; ++i) {
+    if (nats::partition_of(key_name(i), kPartitions) == partition) {
+      keys.push_back(key_name(i));
+    }
+  }
+  return keys;
 }
 
 std::string tick_line(int seq, const std::string& key, double price, const std::string& type) {
@@ -108,6 +120,33 @@ void Client::tick(const std::string& key, double price) {
   }
 }
 
+void Client::flood(const std::vector<std::string>& keys, int count, double price) {
+  auto stored = [&] {
+    std::uint64_t total = 0;
+    std::set<std::uint32_t> partitions;
+    for (const auto& key : keys) partitions.insert(nats::partition_of(key, kPartitions));
+    for (std::uint32_t p : partitions) {
+      jsStreamInfo* raw = nullptr;
+      const std::string stream = nats::partition_stream("TICKS", p);
+      nats::check(js_GetStreamInfo(&raw, js_.get(), stream.c_str(), nullptr, nullptr),
+                  "stream info " + stream);
+      total += nats::StreamInfo(raw)->State.Msgs;
+    }
+    return total;
+  };
+  const std::uint64_t before = stored();
+  for (int i = 0; i < count; ++i) {
+    const std::string& key = keys[static_cast<std::size_t>(i) % keys.size()];
+    const std::string line = event(key, price);
+    nats::check(
+        natsConnection_PublishString(connection_.get(), ("ticks." + key).c_str(), line.c_str()),
+        "publish");
+  }
+  nats::check(natsConnection_FlushTimeout(connection_.get(), 10000), "flush");
+  const bool all = eventually([&] { return stored() == before + count; }, 10s);
+  if (!all) throw std::runtime_error("flood: the streams did not store every message");
+}
+
 std::vector<std::string> Client::actions() {
   std::vector<std::string> out;
   jsStreamInfo* raw = nullptr;
@@ -147,7 +186,8 @@ Instance::Instance(InstanceOptions options)
     std::string list;
     for (int p : options.owned) list += (list.empty() ? "" : ", ") + std::to_string(p);
     config << "  - {type: jetstream, servers: [" << servers << "], partitions: " << kPartitions
-           << ", owned: [" << list << "], commit_interval: " << options.commit_interval << "}\n";
+           << ", owned: [" << list << "], commit_interval: " << options.commit_interval
+           << ", max_pending: " << options.max_pending << "}\n";
   }
   if (options.tcp_input != 0) {
     config << "  - {type: tcp, listen: 127.0.0.1:" << options.tcp_input << "}\n";

@@ -26,6 +26,9 @@ inline const std::string kActionStream = "LULL_ACTIONS";
 // "k100", "k101", ...
 std::string key_name(int i);
 
+// `count` keys of partition `partition`, from key_name(first) on.
+std::vector<std::string> keys_of_partition(std::uint32_t partition, int count, int first = 0);
+
 // A tick as an NDJSON line (no newline), stamped now: {"seq":..,"ts":..,"key":..,"type":<type>,
 // "price":..}.
 std::string tick_line(int seq, const std::string& key, double price,
@@ -50,6 +53,10 @@ class Client {
   // Nats-Msg-Id, so that the stream keeps one) for up to 10 s while the server is away.
   void tick(const std::string& key, double price);
   int last_seq() const { return seq_; }
+  // Publishes `count` ticks at `price`, round-robin over `keys`, without PubAcks (core
+  // publish, flushed once): a backlog made in a fraction of a second. Throws unless the key's
+  // partition streams then hold `count` more messages.
+  void flood(const std::vector<std::string>& keys, int count, double price);
 
   // Every message in the action stream, in order.
   std::vector<std::string> actions();
@@ -81,6 +88,8 @@ struct InstanceOptions {
   std::string lease_ttl = "2s";
   // Non-empty: the servers of the input and the sink instead of url (a cluster's).
   std::vector<std::string> servers{};
+  // The static jetstream input's max_pending.
+  std::size_t max_pending = 10'000;
 };
 
 // The kPartitions partition streams and the KV buckets (leases with `lease_ttl`) on `servers`,

@@ -110,6 +110,43 @@ TEST_F(JetStreamTest, ARestartRebuildsStateFromTheStreamAndFiresNothingTwice) {
   EXPECT_EQ(a.stop(), 0) << a.log();
 }
 
+// A partition rebuilding a large backlog does not hold up another partition's live events:
+// each partition has its share of the hand-off queue, and the reactor takes from each in
+// turn. (With one queue for all, the live tick waited behind every replay message fetched
+// before it: here the whole backlog, as max_pending is large and fetching outruns handling.)
+TEST_F(JetStreamTest, APartitionsRebuildDoesNotHoldUpLiveOnes) {
+  constexpr int kBacklog = 100'000;
+  const auto rebuilt_keys = keys_of_partition(0, 10);
+  const std::string live_key = keys_of_partition(1, 1)[0];
+  {
+    Instance a(server_->url(), {0, 1}, "100ms");
+    ASSERT_NO_FATAL_FAILURE(a.start());
+    client_->flood(rebuilt_keys, kBacklog, 50);  // none fires
+    ASSERT_TRUE(eventually([&] { return a.metric("lull_events_total") == kBacklog; }, 60s))
+        << a.log();
+    ASSERT_EQ(a.stop(), 0) << a.log();  // commits the position: the backlog is replayed next
+  }
+  InstanceOptions options;
+  options.url = server_->url();
+  options.owned = {0, 1};
+  options.max_pending = 1'000'000;
+  Instance b(options);
+  ASSERT_NO_FATAL_FAILURE(b.start());
+  std::this_thread::sleep_for(200ms);  // the backlog's first batches are fetched
+  client_->tick(live_key, 150);
+  ASSERT_EQ(actions(1).size(), 1u) << b.log();
+  const std::string rebuilding = R"(partition="0",state="rebuilding")";
+  EXPECT_EQ(b.metric("lull_partition_state", rebuilding), 1)
+      << "partition 0 rebuilt " << b.metric("lull_partition_rebuild_events_total")
+      << " events before partition 1's live tick was handled";
+  EXPECT_LT(b.metric("lull_partition_rebuild_events_total"), kBacklog);
+  ASSERT_TRUE(
+      eventually([&] { return b.metric("lull_partition_rebuild_events_total") == kBacklog; }, 60s))
+      << b.log();
+  EXPECT_EQ(b.metric("lull_rule_fired_total"), 1);
+  EXPECT_EQ(b.stop(), 0) << b.log();
+}
+
 TEST_F(JetStreamTest, ACrashRepeatsActionsOnlyAsDuplicatesTheServerDrops) {
   // Positions are written at start and stop only: a crash loses every position since start.
   Instance a(server_->url(), {0, 1, 2, 3}, "10m");
