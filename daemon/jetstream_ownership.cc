@@ -47,23 +47,18 @@ nats::KeyValue bind_bucket(jsCtx* js, const std::string& bucket) {
   return nats::KeyValue(raw);
 }
 
-// What libnats said of the last call that failed on this thread.
-const char* last_error() {
-  const char* detail = nats_GetLastError(nullptr);
-  return detail != nullptr ? detail : "no detail";
-}
-
 enum class CasResult { kWritten, kRefused, kFailed };
 
 // Writes `value` to `key` if the key's revision is still `revision` (then updated). A
 // refusal ("wrong last sequence") is checked against the value there: if `is_own` says it is
 // this instance's, the revision held here was only stale (an earlier write of ours was
 // applied and its reply lost: a timeout), and the write is made once more on the revision
-// read. kRefused: the value is another instance's, or gone. kFailed: no answer, or another
-// error; the revision held is then unsure, and the next write finds out.
+// read. kRefused: the value is another instance's, or gone. kFailed (`failure` says why): no
+// answer, or another error; the revision held is then unsure, and the next write finds out.
 CasResult update_if_unchanged(kvStore* bucket, const std::string& key, std::string_view value,
                               std::uint64_t& revision,
-                              const std::function<bool(std::string_view)>& is_own) {
+                              const std::function<bool(std::string_view)>& is_own,
+                              std::string* failure = nullptr) {
   auto update = [&] {
     std::uint64_t written = 0;
     const natsStatus status = kvStore_Update(&written, bucket, key.c_str(), value.data(),
@@ -72,9 +67,12 @@ CasResult update_if_unchanged(kvStore* bucket, const std::string& key, std::stri
       revision = written;
       return CasResult::kWritten;
     }
-    const bool refused =
-        std::string_view(last_error()).find("wrong last sequence") != std::string_view::npos;
-    return refused ? CasResult::kRefused : CasResult::kFailed;
+    const nats::Error error("update " + key, status);
+    if (std::string_view(error.what()).find("wrong last sequence") != std::string_view::npos) {
+      return CasResult::kRefused;
+    }
+    if (failure != nullptr) *failure = error.what();
+    return CasResult::kFailed;
   };
   const CasResult first = update();
   if (first != CasResult::kRefused) return first;
@@ -82,7 +80,10 @@ CasResult update_if_unchanged(kvStore* bucket, const std::string& key, std::stri
   const natsStatus status = kvStore_Get(&raw_entry, bucket, key.c_str());
   nats::KeyValueEntry entry(raw_entry);
   if (status == NATS_NOT_FOUND) return CasResult::kRefused;
-  if (status != NATS_OK) return CasResult::kFailed;
+  if (status != NATS_OK) {
+    if (failure != nullptr) *failure = nats::Error("read " + key, status).what();
+    return CasResult::kFailed;
+  }
   const std::string_view there(static_cast<const char*>(kvEntry_Value(entry.get())),
                                static_cast<std::size_t>(kvEntry_ValueLen(entry.get())));
   if (!is_own(there)) return CasResult::kRefused;
@@ -471,9 +472,10 @@ bool JetStreamInput::write_position(Partition& partition) {
     const auto stored = nats::decode_position(value);
     return stored && stored->writer == instance_;
   };
+  std::string failure;
   const CasResult result =
       update_if_unchanged(nats_->positions.get(), nats::position_key(partition.number),
-                          nats::encode(*position, instance_), partition.revision, is_own);
+                          nats::encode(*position, instance_), partition.revision, is_own, &failure);
   if (result == CasResult::kWritten) {
     partition.committed = *position;
     commits_.Increment();
@@ -489,7 +491,7 @@ bool JetStreamInput::write_position(Partition& partition) {
     // Every commit_interval during an election: ten lines a second without the limit.
     if (auto permit = commit_log_.acquire(); permit.allowed) {
       spdlog::warn("input {}: partition {}: writing the position failed: {}{}", config_.name,
-                   partition.number, last_error(),
+                   partition.number, failure,
                    permit.suppressed_before > 0
                        ? fmt::format(" ({} more failures not logged)", permit.suppressed_before)
                        : std::string());
