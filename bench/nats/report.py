@@ -2,11 +2,13 @@
 # report.py: the Markdown tables of a bench/nats/run.sh results folder: per case the median
 # (min-max) of each figure over its repeats, the JetStream/TCP ratios measured side by side
 # (same repeat, run one after the other), and each takeover run's figures.
-# Usage: bench/nats/report.py DIR   (reads DIR/<case>-<repeat>/summary.txt and takeover.txt,
-# writes DIR/summary.csv)
+# Usage: bench/nats/report.py DIR [BUDGET_MS]   (reads DIR/<case>-<repeat>/summary.txt and
+# takeover.txt, writes DIR/summary.csv; the rate sweep's cases, <case>@<rate>, are also
+# tabled by rate against the p99 budget, 5 ms unless given)
 import csv, glob, os, statistics, sys
 
 out = sys.argv[1]
+budget_us = float(sys.argv[2] if len(sys.argv) > 2 else 5) * 1000
 # Each run's summary.txt (key=value, lull-ticks' summary), in the order the runs ended; the
 # union of their keys goes to summary.csv (the JetStream runs have nats_* keys tcp has not).
 rows = []
@@ -60,9 +62,15 @@ for c in cases:
     print(f"| {c} | {len(rs)} | " + " | ".join(cell([f(r, k) for r in rs], fmt) for _, k, fmt in cols)
           + f" | {missing} / {extra} |")
 
-# Ratios within a repeat: each JetStream case against the tcp run just before it.
+# Ratios within a repeat: each JetStream case against the tcp run of the same repeat (and,
+# in the sweep, the same rate).
+def partner(c):
+    return "tcp" + (c[c.index("@"):] if "@" in c else "")
+
+
 by = {(r["case"], r["repeat"]): r for r in rows}
-ratio_cases = [c for c in cases if c in ("js1", "js2") and any((c, r["repeat"]) in by and ("tcp", r["repeat"]) in by for r in rows)]
+ratio_cases = [c for c in cases if not c.startswith("tcp") and not c.startswith("batch")
+               and any((c, r["repeat"]) in by and (partner(c), r["repeat"]) in by for r in rows)]
 if ratio_cases:
     print()
     print("Side by side (same repeat): the case's figure / tcp's, median (min-max) over repeats")
@@ -72,10 +80,39 @@ if ratio_cases:
     print("| case / tcp | pairs | " + " | ".join(k[0] for k in keys) + " | p50 difference us |")
     print("|---|---|" + "---|" * len(keys) + "---|")
     for c in ratio_cases:
-        pairs = [(by[(c, rep)], by[("tcp", rep)]) for (cc, rep) in by if cc == c and ("tcp", rep) in by]
+        pairs = [(by[(c, rep)], by[(partner(c), rep)]) for (cc, rep) in by
+                 if cc == c and (partner(c), rep) in by]
         cells = [cell([f(a, k) / f(b, k) for a, b in pairs], "%.2f") for _, k in keys]
         diff = cell([f(a, "latency_p50_us") - f(b, "latency_p50_us") for a, b in pairs], "%.0f")
         print(f"| {c} | {len(pairs)} | " + " | ".join(cells) + f" | {diff} |")
+
+# The rate sweep: p99 per rate, and the highest rate whose median p99 is within the budget
+# (and that lost nothing).
+swept = sorted({(c.split("@")[0], float(c.split("@")[1])) for c in cases if "@" in c},
+               key=lambda x: (x[0], x[1]))
+if swept:
+    print()
+    print(f"Rate sweep: p99 us, median (min-max) over repeats; budget {budget_us:.0f} us")
+    print()
+    bases = sorted({b for b, _ in swept})
+    swept_rates = sorted({r for _, r in swept})
+    print("| events/s | " + " | ".join(f"{b} p99 us | {b} events/s" for b in bases) + " |")
+    print("|---|" + "---|---|" * len(bases))
+    best = {b: None for b in bases}
+    for rate in swept_rates:
+        line = f"| {rate:.0f} |"
+        for b in bases:
+            rs = [r for r in rows if r["case"] == f"{b}@{rate:.0f}"]
+            line += f" {cell([f(r, 'latency_p99_us') for r in rs])} | {cell([f(r, 'events_per_s') for r in rs])} |"
+            p99s = [f(r, "latency_p99_us") for r in rs if f(r, "latency_p99_us") == f(r, "latency_p99_us")]
+            lost = sum(int(f(r, "missing")) for r in rs)
+            if p99s and statistics.median(p99s) <= budget_us and lost == 0:
+                best[b] = rate
+        print(line)
+    print()
+    for b in bases:
+        within = f"{best[b]:.0f} events/s" if best[b] else "none of the rates swept"
+        print(f"- {b}: highest rate with p99 within {budget_us / 1000:g} ms: {within}")
 
 takeovers = sorted(glob.glob(os.path.join(out, "takeover-*", "takeover.txt")))
 if takeovers:

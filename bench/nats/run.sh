@@ -3,8 +3,12 @@
 # ticks workload (deploy/ticks.yaml's rule, open-loop lull-ticks, every action scored):
 #   tcp      direct TCP input (as bench/ticks/run.sh): the baseline
 #   js1      jetstream input, 1 instance, static assignment of all P partitions
-#   js2      jetstream input, 2 instances, static halves
+#   js2      jetstream input, 2 instances, static halves (js4: 4 instances, quarters)
+#   cluster  js1 against a 3-node nats-server cluster, streams and buckets R3
+#   election cluster, and the node leading partition 0's stream gets SIGKILL mid-run: the
+#            producer's longest publish stall (nats_stall_max_ms) and nothing lost
 #   (actions of every case go to lull-ticks' TCP scoring sink, so only the input differs)
+#   tcp@R, js1@R  the rate sweep (--rates "R ..."): the highest rate within --budget-ms at p99
 #   takeover 2 instances with lease assignment, actions to a jetstream stream read by
 #            lull-ticks (--actions-stream); one instance is killed with SIGKILL mid-run and
 #            the survivor's log, /metrics and a NATS tap of the actions give the takeover time
@@ -18,7 +22,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/bench/nats
 rate=20000 keys=10000 window=60 warmup=5 duration=20 repeats=3 seed=1 partitions=8
-cases="tcp js1 js2" takeovers=3 batches="100 500 1000" lease_ttl=3s kill_after=8 niceness=0 batch_repeats=1 takeover_batch=500
+cases="tcp js1 js2" rates="" sweep_cases="tcp js1" budget_ms=5 takeovers=3 batches="100 500 1000" lease_ttl=3s kill_after=8 niceness=0 batch_repeats=1 takeover_batch=500
 out="" bin="" charts=0
 
 usage() {
@@ -26,7 +30,9 @@ usage() {
 usage: bench/nats/run.sh [options]
   --rate N (20000)  --keys N (10000)  --window S (60)  --warmup S (5)  --duration S (20)
   --repeats N (3)   repeats of --cases, interleaved (tcp js1 js2, tcp js1 js2, ...)
-  --cases "tcp js1 js2"   any of tcp js1 js2
+  --cases "tcp js1 js2"   any of tcp js1 js2 js4 cluster election
+  --rates "R ..."   also --sweep-cases at each of these rates (events/s; "": no sweep)
+  --sweep-cases "tcp js1"  --budget-ms N (5): the p99 budget the sweep reports against
   --partitions P (8) --seed N (1)
   --takeovers N (3) takeover runs (0: none)  --lease-ttl D (3s)
   --kill-after S (8) seconds into the scored phase at which one instance gets SIGKILL
@@ -49,6 +55,9 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift ;;
     --repeats) repeats=$2; shift ;;
     --cases) cases=$2; shift ;;
+    --rates) rates=$2; shift ;;
+    --sweep-cases) sweep_cases=$2; shift ;;
+    --budget-ms) budget_ms=$2; shift ;;
     --partitions) partitions=$2; shift ;;
     --seed) seed=$2; shift ;;
     --takeovers) takeovers=$2; shift ;;
@@ -79,6 +88,7 @@ mkdir -p "$out"
 echo "results: $out" >&2
 
 pids=()
+declare -A node_pids  # cluster: server name -> pid
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -130,6 +140,61 @@ EOF
   }
 }
 
+# Three nats-servers n1..n3 routed into one cluster, each as start_nats's; sets nats_urls
+# ("nats://..., ...") and monitors (their monitoring ports), and waits for a meta leader.
+start_cluster() { # dir
+  local dir=$1 i ports
+  read -r -a ports < <("$bin/lull-ticks" free-ports 9 | xargs)
+  nats_urls="" monitors=()
+  for i in 1 2 3; do
+    local port=${ports[$((i - 1))]} monitor=${ports[$((i + 2))]} route=${ports[$((i + 5))]}
+    mkdir -p "$dir/n$i/store"
+    cat >"$dir/n$i/nats.conf" <<EOF
+server_name: "n$i"
+listen: "127.0.0.1:$port"
+http: "127.0.0.1:$monitor"
+jetstream {
+  store_dir: "$dir/n$i/store"
+  max_memory_store: 1G
+  max_file_store: 8G
+}
+cluster {
+  name: "lull-bench"
+  listen: "127.0.0.1:$route"
+  routes: ["nats-route://127.0.0.1:${ports[6]}", "nats-route://127.0.0.1:${ports[7]}", "nats-route://127.0.0.1:${ports[8]}"]
+}
+mappings = {
+  "ticks.*": "ticks.{{partition($partitions,1)}}.{{wildcard(1)}}"
+}
+EOF
+    "${run_nice[@]}" "$nats_server" -c "$dir/n$i/nats.conf" 2>"$dir/n$i/nats.log" &
+    pids+=($!)
+    node_pids[n$i]=$!
+    nats_urls+="${nats_urls:+, }nats://127.0.0.1:$port"
+    monitors+=("$monitor")
+  done
+  wait_for 40 sh -c "curl -sf 'http://127.0.0.1:${monitors[0]}/jsz' | grep -q '\"leader\"'" || {
+    echo "run.sh: the nats cluster elected no meta leader; n1's log:" >&2
+    tail -5 "$dir/n1/nats.log" >&2
+    return 1
+  }
+}
+
+# The server name of the node leading `stream`, from any node's /jsz.
+stream_leader() { # stream
+  local monitor
+  for monitor in "${monitors[@]}"; do
+    curl -sf "http://127.0.0.1:$monitor/jsz?streams=true" 2>/dev/null | python3 -c '
+import json, sys
+for account in json.load(sys.stdin).get("account_details", []):
+    for stream in account.get("stream_detail", []):
+        if stream.get("name") == sys.argv[1] and stream.get("cluster", {}).get("leader"):
+            print(stream["cluster"]["leader"]); sys.exit(0)
+sys.exit(1)' "$1" && return 0
+  done
+  return 1
+}
+
 # deploy/ticks.yaml with this case's ports and window, and, for jetstream, its input section
 # replaced by a jetstream input (and, with sink=jetstream, the action sink by a jetstream one).
 derive_config() { # file input(tcp|jetstream) sink(tcp|jetstream) events_port sink_port metrics_port nats_port [input lines...]
@@ -146,7 +211,7 @@ derive_config() { # file input(tcp|jetstream) sink(tcp|jetstream) events_port si
       echo "inputs:"
       echo "  - type: jetstream"
       echo "    name: ticks-nats"
-      echo "    servers: [nats://127.0.0.1:$nats]"
+      echo "    servers: [${nats_servers:-nats://127.0.0.1:$nats}]"
       echo "    stream_prefix: TICKS"
       echo "    subject: ticks"
       echo "    partitions: $partitions"
@@ -205,34 +270,43 @@ ticks_common() {
 
 failed=0
 
-# One latency case: tcp, or jetstream with 1 or 2 static instances (fetch_batch $4).
-run_latency_case() { # name repeat instances(0 = tcp) fetch_batch
-  local name=$1 repeat=$2 instances=$3 batch=$4
+# One latency case: tcp, or jetstream with N static instances, each owning P/N partitions
+# (fetch_batch $4), against one nats-server or (topology cluster) three; with kill=1 the node
+# leading partition 0's stream gets SIGKILL --kill-after seconds into the scored phase.
+run_latency_case() { # name repeat instances(0 = tcp) fetch_batch [rate [topology [kill]]]
+  local name=$1 repeat=$2 instances=$3 batch=$4 case_rate=${5:-$rate} topology=${6:-single}
+  local kill=${7:-0}
   local dir=$out/$name-$repeat
   mkdir -p "$dir"
   record_load "$dir"
-  local events sinkp nats monitor m1 m2
-  read -r events sinkp nats monitor m1 m2 < <("$bin/lull-ticks" free-ports 6 | xargs)
-  echo "== $name, run $repeat: $rate events/s, $keys keys, window ${window}s, ${warmup}s + ${duration}s ($dir)" >&2
-  local lulld_pids=() ticks_args=()
+  local events sinkp nats monitor ports
+  read -r events sinkp nats monitor < <("$bin/lull-ticks" free-ports 4 | xargs)
+  read -r -a ports < <("$bin/lull-ticks" free-ports "$((instances > 0 ? instances : 1))" | xargs)
+  echo "== $name, run $repeat: $case_rate events/s, $keys keys, window ${window}s, ${warmup}s + ${duration}s ($dir)" >&2
+  local lulld_pids=() ticks_args=() nats_servers=""
   if [ "$instances" = 0 ]; then
-    derive_config "$dir/lulld.yaml" tcp tcp "$events" "$sinkp" "$m1" 0
+    derive_config "$dir/lulld.yaml" tcp tcp "$events" "$sinkp" "${ports[0]}" 0
     "${run_nice[@]}" "$bin/lulld" --config "$dir/lulld.yaml" 2>"$dir/lulld.log" &
     lulld_pids+=($!)
     ticks_args=(--transport tcp --events "127.0.0.1:$events")
   else
-    start_nats "$dir" "$nats" "$monitor"
-    local half=$((partitions / 2)) i owned
+    local setup_args=()
+    if [ "$topology" = cluster ]; then
+      start_cluster "$dir"
+      nats_servers=$nats_urls
+      nats=${nats_urls%%,*}
+      nats=${nats##*:}
+      setup_args=(--replicas 3)
+    else
+      start_nats "$dir" "$nats" "$monitor"
+    fi
+    local share=$((partitions / instances)) i owned
     for i in $(seq 1 "$instances"); do
-      if [ "$instances" = 1 ]; then owned="[$(seq_list 0 $((partitions - 1)))]"
-      elif [ "$i" = 1 ]; then owned="[$(seq_list 0 $((half - 1)))]"
-      else owned="[$(seq_list "$half" $((partitions - 1)))]"; fi
-      local mp=$m1
-      [ "$i" = 2 ] && mp=$m2
-      derive_config "$dir/lulld-$i.yaml" jetstream tcp "$events" "$sinkp" "$mp" "$nats" \
-        "assignment: static" "owned: $owned" "fetch_batch: $batch"
+      owned="[$(seq_list $(((i - 1) * share)) $((i == instances ? partitions - 1 : i * share - 1)))]"
+      derive_config "$dir/lulld-$i.yaml" jetstream tcp "$events" "$sinkp" "${ports[$((i - 1))]}" \
+        "$nats" "assignment: static" "owned: $owned" "fetch_batch: $batch"
     done
-    "$bin/lulld" --config "$dir/lulld-1.yaml" --nats-setup >"$dir/nats-setup.txt" 2>&1
+    "$bin/lulld" --config "$dir/lulld-1.yaml" --nats-setup "${setup_args[@]}" >"$dir/nats-setup.txt" 2>&1
     for i in $(seq 1 "$instances"); do
       "${run_nice[@]}" "$bin/lulld" --config "$dir/lulld-$i.yaml" 2>"$dir/lulld-$i.log" &
       lulld_pids+=($!)
@@ -248,14 +322,29 @@ run_latency_case() { # name repeat instances(0 = tcp) fetch_batch
   pids+=("${lulld_pids[@]}")
   local status=0
   # shellcheck disable=SC2046
-  "${run_nice[@]}" "$bin/lull-ticks" $(ticks_common) "${ticks_args[@]}" \
-    --sink "127.0.0.1:$sinkp" --metrics "127.0.0.1:$m1" --lulld-pid "${lulld_pids[0]}" \
+  "${run_nice[@]}" "$bin/lull-ticks" $(ticks_common) --rate "$case_rate" "${ticks_args[@]}" \
+    --sink "127.0.0.1:$sinkp" --metrics "127.0.0.1:${ports[0]}" --lulld-pid "${lulld_pids[0]}" \
     --csv "$dir/intervals.csv" --percentiles "$dir/percentiles.txt" \
     --summary "$dir/summary.txt" --final-metrics "$dir/metrics-final.txt" \
-    >"$dir/lull-ticks.log" 2>&1 || status=$?
-  if [ "$instances" = 2 ]; then
-    curl -sf "http://127.0.0.1:$m2/metrics" >"$dir/metrics-final-2.txt" || true
+    >"$dir/lull-ticks.log" 2>&1 &
+  local ticks_pid=$!
+  pids+=("$ticks_pid")
+  if [ "$kill" = 1 ]; then
+    sleep "$((warmup + kill_after))"
+    local leader=""
+    leader=$(stream_leader TICKS_0) || true
+    if [ -n "$leader" ] && [ -n "${node_pids[$leader]:-}" ]; then
+      echo "kill_ns=$(date +%s%N) node=$leader" >"$dir/kill.txt"
+      kill -KILL "${node_pids[$leader]}"
+    else
+      echo "run.sh: $name: no leader of TICKS_0 found; nothing killed" >&2
+      failed=1
+    fi
   fi
+  wait "$ticks_pid" || status=$?
+  for i in $(seq 2 "$instances"); do
+    curl -sf "http://127.0.0.1:${ports[$((i - 1))]}/metrics" >"$dir/metrics-final-$i.txt" || true
+  done
   cleanup
   record_load "$dir"
   if [ "$status" != 0 ]; then
@@ -341,8 +430,22 @@ for repeat in $(seq 1 "$repeats"); do
       tcp) run_latency_case tcp "$repeat" 0 500 ;;
       js1) run_latency_case js1 "$repeat" 1 500 ;;
       js2) run_latency_case js2 "$repeat" 2 500 ;;
+      js4) run_latency_case js4 "$repeat" 4 500 ;;
+      cluster) run_latency_case cluster "$repeat" 1 500 "$rate" cluster ;;
+      election) run_latency_case election "$repeat" 1 500 "$rate" cluster 1 ;;
       *) echo "run.sh: unknown case $c" >&2; exit 2 ;;
     esac
+  done
+done
+for repeat in $(seq 1 "$repeats"); do
+  for r in $rates; do
+    for c in $sweep_cases; do
+      case $c in
+        tcp) run_latency_case "tcp@$r" "$repeat" 0 500 "$r" ;;
+        js1) run_latency_case "js1@$r" "$repeat" 1 500 "$r" ;;
+        *) echo "run.sh: the sweep takes tcp and js1, not $c" >&2; exit 2 ;;
+      esac
+    done
   done
 done
 for repeat in $(seq 1 "$batch_repeats"); do
@@ -350,6 +453,6 @@ for repeat in $(seq 1 "$batch_repeats"); do
 done
 for repeat in $(seq 1 "$takeovers"); do run_takeover "$repeat"; done
 
-python3 "$here/report.py" "$out" | tee "$out/results.md" >&2
+python3 "$here/report.py" "$out" "$budget_ms" | tee "$out/results.md" >&2
 [ "$charts" = 1 ] && "$here/charts.sh" "$out"
 exit $failed
