@@ -47,6 +47,18 @@ class JetStreamFaultTest : public OneNatsServerTest {
     return await_actions(*client_, count, 500ms);
   }
 
+  // Every partition of `instance` live within `timeout`.
+  static bool all_live(const Instance& instance, std::chrono::milliseconds timeout) {
+    return eventually(
+        [&] {
+          for (int p = 0; p < static_cast<int>(kPartitions); ++p) {
+            if (instance.metric("lull_partition_state", live(p)) != 1) return false;
+          }
+          return true;
+        },
+        timeout);
+  }
+
   // How many times each (key, seq) was acted on.
   static std::map<std::string, int> counts(const std::vector<std::string>& actions) {
     std::map<std::string, int> seen;
@@ -141,15 +153,7 @@ TEST_F(JetStreamFaultTest, NatsGoingAwayMidStreamLosesAndDoublesNothing) {
   const std::uint16_t tcp_port = free_port();
   Instance a({server_->url(), {0, 1, 2, 3}, "100ms", tcp_port, 0, side.port()});
   ASSERT_NO_FATAL_FAILURE(a.start());
-  ASSERT_TRUE(eventually(
-      [&] {
-        for (int p = 0; p < static_cast<int>(kPartitions); ++p) {
-          if (a.metric("lull_partition_state", live(p)) != 1) return false;
-        }
-        return true;
-      },
-      10s))
-      << a.log();
+  ASSERT_TRUE(all_live(a, 10s)) << a.log();
 
   for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 150);
   ASSERT_EQ(actions(kKeys).size(), static_cast<std::size_t>(kKeys)) << a.log();
@@ -207,15 +211,7 @@ TEST_F(JetStreamFaultTest, MessagesLostWithAConnectionAreReadAgain) {
   TcpProxy proxy(server_->port());
   Instance a({"nats://127.0.0.1:" + std::to_string(proxy.port()), {0, 1, 2, 3}});
   ASSERT_NO_FATAL_FAILURE(a.start());
-  ASSERT_TRUE(eventually(
-      [&] {
-        for (int p = 0; p < static_cast<int>(kPartitions); ++p) {
-          if (a.metric("lull_partition_state", live(p)) != 1) return false;
-        }
-        return true;
-      },
-      10s))
-      << a.log();
+  ASSERT_TRUE(all_live(a, 10s)) << a.log();
   int next_key = 0;
   int fired = 0;
   auto tick_round = [&] {
@@ -272,15 +268,7 @@ TEST_F(JetStreamFaultTest, APositionWriteWhoseReplyIsLostIsNoFence) {
   TcpProxy proxy(server_->port());
   Instance a({"nats://127.0.0.1:" + std::to_string(proxy.port()), {0, 1, 2, 3}});
   ASSERT_NO_FATAL_FAILURE(a.start());
-  ASSERT_TRUE(eventually(
-      [&] {
-        for (int p = 0; p < static_cast<int>(kPartitions); ++p) {
-          if (a.metric("lull_partition_state", live(p)) != 1) return false;
-        }
-        return true;
-      },
-      10s))
-      << a.log();
+  ASSERT_TRUE(all_live(a, 10s)) << a.log();
   for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 150);
   ASSERT_EQ(actions(kKeys).size(), static_cast<std::size_t>(kKeys)) << a.log();
   // Each partition's next event and, within a commit interval, its position write.

@@ -12,7 +12,6 @@
 #include <sstream>
 
 namespace lull::testing {
-namespace {
 
 sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in address{};
@@ -21,6 +20,8 @@ sockaddr_in loopback(std::uint16_t port) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return address;
 }
+
+namespace {
 
 bool bindable(int type, std::uint16_t port) {
   int fd = socket(AF_INET, type, 0);

@@ -2,6 +2,8 @@
 // senders, and a one-shot HTTP GET. Every call is bounded in time.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -9,6 +11,9 @@
 #include <vector>
 
 namespace lull::testing {
+
+// The address 127.0.0.1:port.
+sockaddr_in loopback(std::uint16_t port);
 
 // A port that was free on 127.0.0.1 for both TCP and UDP a moment ago.
 std::uint16_t free_port();

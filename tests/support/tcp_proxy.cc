@@ -13,17 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/net.h"
+
 namespace lull::testing {
 
 namespace {
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
 
 // Writes all of `size` bytes (blocking: the peers are test processes that keep reading).
 bool send_all(int fd, const char* data, std::size_t size) {
