@@ -42,6 +42,12 @@ class JetStreamFaultTest : public OneNatsServerTest {
  protected:
   // The partition streams and KV buckets (file storage).
   void set_up_streams() { testing::set_up_streams({server_->url()}, std::chrono::seconds(10)); }
+  // Those, and client_ with a file-backed action stream.
+  void set_up_streams_and_actions() {
+    set_up_streams();
+    client_ = std::make_unique<Client>(server_->url());
+    client_->add_action_stream(js_FileStorage);
+  }
 
   std::vector<std::string> actions(std::size_t count) {
     return await_actions(*client_, count, 500ms);
@@ -145,9 +151,7 @@ TEST_F(JetStreamFaultTest, StartsWithoutNatsAndReadsItOnceItIsUp) {
 // the input reconnects and reads on, and every action is on the (file-backed) action stream
 // exactly once.
 TEST_F(JetStreamFaultTest, NatsGoingAwayMidStreamLosesAndDoublesNothing) {
-  set_up_streams();
-  client_ = std::make_unique<Client>(server_->url());
-  client_->add_action_stream(js_FileStorage);
+  set_up_streams_and_actions();
   LineServer side(0);
   side.start();
   const std::uint16_t tcp_port = free_port();
@@ -205,9 +209,7 @@ TEST_F(JetStreamFaultTest, NatsGoingAwayMidStreamLosesAndDoublesNothing) {
 // found by asking the consumer (nothing follows it), and a loss followed by more messages,
 // found by the gap in the consumer's sequence.
 TEST_F(JetStreamFaultTest, MessagesLostWithAConnectionAreReadAgain) {
-  set_up_streams();
-  client_ = std::make_unique<Client>(server_->url());
-  client_->add_action_stream(js_FileStorage);
+  set_up_streams_and_actions();
   TcpProxy proxy(server_->port());
   Instance a({"nats://127.0.0.1:" + std::to_string(proxy.port()), {0, 1, 2, 3}});
   ASSERT_NO_FATAL_FAILURE(a.start());
@@ -262,9 +264,7 @@ TEST_F(JetStreamFaultTest, MessagesLostWithAConnectionAreReadAgain) {
 // connection) leaves lulld without the revision it wrote. That is no fence: lulld keeps its
 // partitions, and every later tick fires once.
 TEST_F(JetStreamFaultTest, APositionWriteWhoseReplyIsLostIsNoFence) {
-  set_up_streams();
-  client_ = std::make_unique<Client>(server_->url());
-  client_->add_action_stream(js_FileStorage);
+  set_up_streams_and_actions();
   TcpProxy proxy(server_->port());
   Instance a({"nats://127.0.0.1:" + std::to_string(proxy.port()), {0, 1, 2, 3}});
   ASSERT_NO_FATAL_FAILURE(a.start());
