@@ -46,22 +46,19 @@ OldSpace::~OldSpace() {
     LULL_GC_UNPOISON(page, kPageSize);
     os_unmap(page, kPageSize);
   }
-  for (Page* page : empty_) {
+  while (Page* page = pop_empty()) {
     LULL_GC_UNPOISON(page, kPageSize);
     os_unmap(page, kPageSize);
   }
 }
 
 bool OldSpace::needs_new_page(size_t total) const {
-  return avail_[size_class_of(total)] == nullptr && empty_.empty();
+  return avail_[size_class_of(total)] == nullptr && empty_head_ == nullptr;
 }
 
 Page* OldSpace::new_page(size_t size_class) {
-  Page* page;
-  if (!empty_.empty()) {
-    page = empty_.back();
-    empty_.pop_back();
-  } else {
+  Page* page = pop_empty();
+  if (page == nullptr) {
     if (segment_left_ == 0) {
       segment_next_ = static_cast<char*>(os_map(kSegmentSize, kPageSize));
       segment_left_ = kSegmentSize;
@@ -117,13 +114,22 @@ void OldSpace::retire_empty_page(Page* page) {
   LULL_GC_DCHECK(page->live_count == 0, "retiring a page with live slots");
   if (page->in_avail) avail_remove(page);
   page->magic = 0;
-  empty_.push_back(page);
+  page->avail_next = empty_head_;
+  empty_head_ = page;
+  ++empty_count_;
+}
+
+Page* OldSpace::pop_empty() {
+  Page* page = empty_head_;
+  if (page == nullptr) return nullptr;
+  empty_head_ = page->avail_next;
+  --empty_count_;
+  return page;
 }
 
 bool OldSpace::release_one(size_t keep_bytes) {
   if (cached_empty_bytes() <= keep_bytes) return false;
-  Page* page = empty_.back();
-  empty_.pop_back();
+  Page* page = pop_empty();
   LULL_GC_UNPOISON(page, kPageSize);  // the address range may be mapped again, unpoisoned
   releaser_.release(page, kPageSize);
   committed_bytes_ -= kPageSize;

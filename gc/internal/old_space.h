@@ -78,7 +78,7 @@ class OldSpace {
 
   size_t object_bytes() const { return object_bytes_; }        // slot bytes handed out
   size_t committed_bytes() const { return committed_bytes_; }  // mapped pages incl. cached
-  size_t cached_empty_bytes() const { return empty_.size() * kPageSize; }
+  size_t cached_empty_bytes() const { return empty_count_ * kPageSize; }
 
   // Calls f(HeapObjectHeader*) for every allocated slot (heap teardown, verifier).
   template <class F>
@@ -94,6 +94,7 @@ class OldSpace {
 
  private:
   Page* new_page(size_t size_class);
+  Page* pop_empty();  // the most recently retired empty page, or null
   void avail_push(Page* page);
   void avail_remove(Page* page);
 
@@ -102,7 +103,12 @@ class OldSpace {
   char* segment_next_ = nullptr;  // uncarved rest of the current 2 MiB mapping
   size_t segment_left_ = 0;
   std::vector<Page*> pages_;  // pages in use (the sweeper compacts it; holes are null)
-  std::vector<Page*> empty_;  // swept-empty pages, still mapped, reused first
+  // Swept-empty pages, still mapped, reused first. An intrusive list (through avail_next: an
+  // empty page is on no available list) because retiring runs inside sweep steps, where a
+  // vector's growth would call malloc, and glibc may then consolidate every fastbin chunk that
+  // destructors freed: 0.3-0.75 ms in one step, measured with gc_pause_bench.
+  Page* empty_head_ = nullptr;
+  size_t empty_count_ = 0;
   size_t object_bytes_ = 0;
   size_t committed_bytes_ = 0;
 };

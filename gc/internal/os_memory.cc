@@ -53,8 +53,8 @@ void Releaser::release(void* p, size_t size) {
   bool was_empty;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    was_empty = queue_.empty();
-    queue_.emplace_back(static_cast<char*>(p), size);
+    was_empty = queue_ == nullptr;
+    queue_ = ::new (p) Range{queue_, size};
   }
   // The worker sleeps only on an empty queue, so only the first push needs the (futex) wake-up.
   if (was_empty) wake_.notify_one();
@@ -62,25 +62,26 @@ void Releaser::release(void* p, size_t size) {
 
 void Releaser::drain() {
   std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  idle_.wait(lock, [this] { return queue_ == nullptr && !busy_; });
 }
 
 void Releaser::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stop_ and nothing left
-    const std::pair<char*, size_t> range = queue_.back();
-    queue_.pop_back();
+    wake_.wait(lock, [this] { return stop_ || queue_ != nullptr; });
+    if (queue_ == nullptr) return;  // stop_ and nothing left
+    char* const start = reinterpret_cast<char*>(queue_);
+    const size_t size = queue_->size;
+    queue_ = queue_->next;
     busy_ = true;
     lock.unlock();
-    for (size_t done = 0; done < range.second; done += kReleaseChunk) {
-      const size_t n = range.second - done < kReleaseChunk ? range.second - done : kReleaseChunk;
-      os_unmap(range.first + done, n);
+    for (size_t done = 0; done < size; done += kReleaseChunk) {
+      const size_t n = size - done < kReleaseChunk ? size - done : kReleaseChunk;
+      os_unmap(start + done, n);
     }
     lock.lock();
     busy_ = false;
-    if (queue_.empty()) idle_.notify_all();
+    if (queue_ == nullptr) idle_.notify_all();
   }
 }
 

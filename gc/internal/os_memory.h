@@ -11,8 +11,6 @@
 #include <cstddef>
 #include <mutex>
 #include <thread>
-#include <utility>
-#include <vector>
 
 namespace lull::gc::internal {
 
@@ -32,7 +30,9 @@ class Releaser {
   Releaser(const Releaser&) = delete;
   Releaser& operator=(const Releaser&) = delete;
 
-  // Queues [p, p + size) for unmapping. The memory must not be touched again.
+  // Queues [p, p + size) for unmapping. The memory must not be touched again: the queue's node
+  // lives in its first bytes, so queueing never allocates (it runs inside GC steps, where a
+  // malloc may stall; see OldSpace::empty_head_).
   void release(void* p, size_t size);
   // Blocks until the queue is empty (tests; teardown).
   void drain();
@@ -43,7 +43,11 @@ class Releaser {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::vector<std::pair<char*, size_t>> queue_;
+  struct Range {  // placed at the start of the range it describes
+    Range* next;
+    size_t size;
+  };
+  Range* queue_ = nullptr;  // LIFO
   bool busy_ = false;
   bool stop_ = false;
   std::thread thread_;
