@@ -1,8 +1,11 @@
 // array.h: Array<T>, a managed fixed-length array, for plain values (double, int64_t, any
-// trivially copyable T) or for references (Array<Member<U>>, traced; every element store runs
-// the write barrier). Created only by Heap::make_array(length); elements start zeroed / null.
-// Arrays above the large-object threshold live in the large space; marking traces reference
-// arrays in slices, so a huge array never makes one long step.
+// trivially copyable T), for references (Array<Member<U>>), or for records: trivially
+// destructible structs of plain values and Members with a trace(Visitor&) const, so a value
+// can sit beside the reference it goes with (one cache line, not two arrays). Every store to
+// a Member element runs the write barrier. Created only by Heap::make_array(length); elements
+// start value-initialised (zero / null). Arrays above the large-object threshold live in the
+// large space; marking traces arrays with references in slices (trace_range), so a huge array
+// never makes one long step.
 #pragma once
 
 #include <cstdint>
@@ -23,10 +26,14 @@ struct IsMember : std::false_type {};
 template <class U>
 struct IsMember<Member<U>> : std::true_type {};
 
+// An Array element with references of its own: a Member, or a record that traces its Members.
+template <class T>
+concept TracedElement = IsMember<T>::value ||(std::is_trivially_destructible_v<T>&& Traceable<T>);
+
 template <class T>
 class Array final : public GarbageCollected<Array<T>> {
-  static_assert(std::is_trivially_copyable_v<T> || IsMember<T>::value,
-                "Array holds plain values or Member<U> references");
+  static_assert(std::is_trivially_copyable_v<T> || TracedElement<T>,
+                "Array holds plain values, Member<U> references or traced records");
   static_assert(alignof(T) <= 8);
 
  public:
@@ -44,8 +51,16 @@ class Array final : public GarbageCollected<Array<T>> {
   T* begin() { return data(); }
   T* end() { return data() + size_; }
 
-  void trace(Visitor& visitor) const requires IsMember<T>::value {
-    for (uint64_t i = 0; i < size_; ++i) visitor.trace(data()[i]);
+  void trace(Visitor& visitor) const requires TracedElement<T> { trace_range(0, size_, visitor); }
+  // Elements [begin, end): the marker's unit of work on a large array.
+  void trace_range(uint64_t begin, uint64_t end, Visitor& visitor) const requires TracedElement<T> {
+    for (uint64_t i = begin; i < end; ++i) {
+      if constexpr (IsMember<T>::value) {
+        visitor.trace(data()[i]);
+      } else {
+        data()[i].trace(visitor);
+      }
+    }
   }
 
  private:
@@ -61,11 +76,15 @@ static_assert(sizeof(Array<double>) == 8);
 static_assert(sizeof(Member<Array<double>>) == 8);
 
 namespace internal {
-template <class U>
-struct IsMemberArray<Array<Member<U>>> : std::true_type {};
-// Layout the marker relies on to trace reference arrays in slices.
+template <class T>
+requires TracedElement<T>
+struct SlicedTrace<Array<T>> {
+  static void trace_range(const void* payload, uint64_t begin, uint64_t end, Visitor& visitor) {
+    static_cast<const Array<T>*>(payload)->trace_range(begin, end, visitor);
+  }
+};
+// Layout the marker relies on to read an array's length.
 inline constexpr size_t kArrayLengthOffset = 0;
-inline constexpr size_t kArrayElementsOffset = 8;
 }  // namespace internal
 
 }  // namespace lull::gc

@@ -10,8 +10,9 @@
 
 namespace lull::gc::internal {
 
+// Specialised for arrays with references (gc/array.h): the marker traces them in slices.
 template <class T>
-struct IsMemberArray : std::false_type {};
+struct SlicedTrace {};
 
 template <class T>
 void trace_thunk(const void* payload, Visitor& visitor) {
@@ -42,11 +43,20 @@ constexpr GcInfo::DestroyFn destroy_fn_for() {
 }
 
 template <class T>
+constexpr GcInfo::TraceRangeFn trace_range_fn_for() {
+  if constexpr (requires { &SlicedTrace<T>::trace_range; }) {
+    return &SlicedTrace<T>::trace_range;
+  } else {
+    return nullptr;
+  }
+}
+
+template <class T>
 struct GcInfoFor {
   static constexpr GcInfo kInfo = {
       trace_fn_for<T>(),
       destroy_fn_for<T>(),
-      IsMemberArray<T>::value ? GcInfo::kMemberArray : 0u,
+      trace_range_fn_for<T>(),
   };
 };
 

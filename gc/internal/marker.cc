@@ -32,16 +32,16 @@ void Marker::start(uint8_t epoch) {
   objects_marked_ = 0;
 }
 
-uint32_t Marker::trace_array_slice(Entry entry) {
-  char* payload = static_cast<char*>(entry.header->payload());
-  const uint64_t length = *reinterpret_cast<uint64_t*>(payload + kArrayLengthOffset);
-  void** elements = reinterpret_cast<void**>(payload + kArrayElementsOffset);
+uint32_t Marker::trace_array_slice(Entry entry, GcInfo::TraceRangeFn trace_range) {
+  const char* payload = static_cast<const char*>(entry.header->payload());
+  const uint64_t length = *reinterpret_cast<const uint64_t*>(payload + kArrayLengthOffset);
   const uint64_t end = std::min(length, entry.next_element + kArraySlice);
-  for (uint64_t i = entry.next_element; i < end; ++i) shade(elements[i]);
+  visitor_.slots_ = 0;
+  trace_range(payload, entry.next_element, end, visitor_);
   // The rest of the array goes back on the stack above this slice's children: the stack grows
   // by at most one slice per step, never by the whole array.
   if (end < length) stack_.push({entry.header, end});
-  return static_cast<uint32_t>(kUnitsPerObject + kUnitsPerShade * (end - entry.next_element));
+  return static_cast<uint32_t>(kUnitsPerObject + kUnitsPerShade * visitor_.slots_);
 }
 
 bool Marker::step(Budget& budget) {
@@ -62,8 +62,8 @@ bool Marker::step(Budget& budget) {
       ++objects_marked_;
       bytes_marked_ += kHeaderSize + header->size();
     }
-    if (info->flags & GcInfo::kMemberArray) {
-      units = trace_array_slice(entry);
+    if (info->trace_range != nullptr) {
+      units = trace_array_slice(entry, info->trace_range);
     } else if (info->trace != nullptr) {
       visitor_.slots_ = 0;
       info->trace(header->payload(), visitor_);

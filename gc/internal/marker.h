@@ -1,9 +1,9 @@
 // marker.h: incremental tri-colour marking of the old space with an explicit mark stack.
 // White: mark != epoch. Grey: marked and on the stack. Black: marked and traced (or allocated
-// or promoted during the cycle: allocate-black). Interruptible at any object; reference arrays
-// are traced in slices of kArraySlice elements, so no single unit of work grows with the heap.
-// Young objects are never marked: during a cycle they are black by definition and are promoted
-// black by minor collections.
+// or promoted during the cycle: allocate-black). Interruptible at any object; arrays with
+// references are traced in slices of kArraySlice elements, so no single unit of work grows with the
+// heap. Young objects are never marked: during a cycle they are black by definition and are
+// promoted black by minor collections.
 #pragma once
 
 #include <cstdint>
@@ -99,7 +99,7 @@ class Marker {
   };
 
   // Returns the budget units used.
-  uint32_t trace_array_slice(Entry entry);
+  uint32_t trace_array_slice(Entry entry, GcInfo::TraceRangeFn trace_range);
 
   const Nursery& nursery_;
   MarkingVisitor visitor_;

@@ -27,16 +27,19 @@ namespace lull::gc::internal {
 struct GcInfo {
   using TraceFn = void (*)(const void* payload, Visitor& visitor);
   using DestroyFn = void (*)(void* payload);
-  static constexpr uint32_t kMemberArray = 1;  // payload is an Array<Member<T>>; traced in slices
+  using TraceRangeFn = void (*)(const void* payload, uint64_t begin, uint64_t end,
+                                Visitor& visitor);
 
   TraceFn trace;      // null: the type holds no references
   DestroyFn destroy;  // null: trivially destructible, dies without a call
-  uint32_t flags;
+  // Non-null for an Array with references: traces elements [begin, end), so the marker can
+  // trace it in slices (the length is the payload's first word).
+  TraceRangeFn trace_range;
 };
 
 // Info of memory that holds no live C++ object: the header of an object whose constructor is
 // still running or threw. Never traced, never destroyed.
-inline constexpr GcInfo kFillerInfo = {nullptr, nullptr, 0};
+inline constexpr GcInfo kFillerInfo = {nullptr, nullptr, nullptr};
 
 //  Layout (little endian, x86-64), 16 bytes, payload follows 8-byte aligned:
 //

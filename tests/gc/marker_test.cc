@@ -107,5 +107,31 @@ TEST_F(MarkerTest, HugeReferenceArrayIsTracedInSlices) {
   for (size_t i = 0; i < kLength; i += 100) EXPECT_EQ((*array)[i]->value, (int64_t)i);
 }
 
+TEST_F(MarkerTest, HugeRecordArrayIsTracedInSlicesAndKeepsWhatItHolds) {
+  constexpr size_t kLength = 50000;
+  Local<Array<Stamped>> array(heap, heap.make_array<Stamped>(kLength));
+  for (size_t i = 0; i < kLength; i += 100) {
+    (*array)[i].time = static_cast<int64_t>(i);
+    (*array)[i].node = heap.make<Node>(i, static_cast<int64_t>(i) * 2);
+    if (heap.nursery_used_bytes() > 200000) heap.collect_minor();
+  }
+  heap.collect_minor();
+  const size_t old_before = heap.old_bytes();
+  int steps = 0;
+  while (heap.phase() != MajorPhase::kSweeping) {
+    const StepResult r = testing::collect_step_units_for_testing(heap, 64);
+    EXPECT_LE(r.objects, 64u);
+    ++steps;
+  }
+  EXPECT_GT(steps, 5);  // one array, many steps
+  expect_healthy();
+  finish_cycle();
+  EXPECT_EQ(heap.old_bytes(), old_before);  // every node the array holds survived
+  for (size_t i = 0; i < kLength; i += 100) {
+    EXPECT_EQ((*array)[i].time, static_cast<int64_t>(i));
+    EXPECT_EQ((*array)[i].node->value, static_cast<int64_t>(i) * 2);
+  }
+}
+
 }  // namespace
 }  // namespace lull::gc::test

@@ -76,6 +76,25 @@ TEST_F(MinorCollectionTest, StringsAndArraysMoveWithTheirContents) {
   expect_healthy();
 }
 
+TEST_F(MinorCollectionTest, RecordArraysMoveWithTheirValuesAndUpdatedReferences) {
+  Local<Array<Stamped>> young(heap, heap.make_array<Stamped>(4));
+  (*young)[2].time = 7;
+  (*young)[2].node = heap.make<Node>(1, 11);
+  heap.collect_minor();  // the array and its node are promoted, the reference follows
+  EXPECT_FALSE(testing::is_young_for_testing(heap, young.get()));
+  EXPECT_EQ((*young)[2].time, 7);
+  ASSERT_NE((*young)[2].node.get(), nullptr);
+  EXPECT_EQ((*young)[2].node->value, 11);
+  // An old record array storing a young reference: the barrier remembers the element's slot.
+  (*young)[3].node = heap.make<Node>(2, 22);
+  (*young)[3].time = 8;
+  heap.collect_minor();
+  EXPECT_FALSE(testing::is_young_for_testing(heap, (*young)[3].node.get()));
+  EXPECT_EQ((*young)[3].node->value, 22);
+  EXPECT_EQ((*young)[0].node.get(), nullptr);
+  expect_healthy();
+}
+
 TEST_F(MinorCollectionTest, EstimateFollowsNurseryUse) {
   EXPECT_EQ(heap.estimate_minor_duration().count(), 0);
   Local<Node> keep(heap, heap.make<Node>(1));

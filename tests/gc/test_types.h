@@ -54,6 +54,13 @@ struct Buffer : GarbageCollected<Buffer> {
   std::vector<int> data;
 };
 
+// An Array element with a value beside its reference (Array<Stamped>: a record array).
+struct Stamped {
+  void trace(Visitor& v) const { v.trace(node); }
+  int64_t time = 0;
+  Member<Node> node;
+};
+
 // A small explicit-mode heap for unit tests.
 inline Policy small_policy() {
   Policy p;
