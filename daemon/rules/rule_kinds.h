@@ -76,7 +76,11 @@ class AbsenceRule : public Rule {
 
   // (deadline, key) in arrival order, so deadlines are non-decreasing: the timer only ever
   // waits for the front. Entries whose key has seen a later event are stale and skipped.
-  gc::Persistent<Ring<KeyState>> deadlines_;
+  struct DeadlineQueue : gc::GarbageCollected<DeadlineQueue> {
+    void trace(gc::Visitor& visitor) const { ring.trace(visitor); }
+    Ring<KeyState> ring;
+  };
+  gc::Persistent<DeadlineQueue> deadlines_;
   runtime::Timer timer_;
 };
 

@@ -62,7 +62,7 @@ void SequenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<
 
 AbsenceRule::AbsenceRule(const config::RuleConfig& config, RuleEnvironment& environment)
     : Rule(config, environment),
-      deadlines_(environment.reactor.heap(), environment.reactor.heap().make<Ring<KeyState>>()),
+      deadlines_(environment.reactor.heap(), environment.reactor.heap().make<DeadlineQueue>()),
       timer_(environment.reactor.io(), environment.reactor.timers()) {}
 
 void AbsenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Event>& event,
@@ -76,15 +76,15 @@ void AbsenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<E
     state->partition = arrival.partition;
     state->stream_seq = arrival.stream_seq;
   }
-  gc::Local<Ring<KeyState>> queue(heap, deadlines_.get());
-  Ring<KeyState>::push(heap, queue, deadline, key.get());
+  gc::Local<DeadlineQueue> queue(heap, deadlines_.get());
+  Ring<KeyState>::push(heap, queue, &DeadlineQueue::ring, deadline, 0, key.get());
   if (!timer_.armed()) arm();
 }
 
 void AbsenceRule::arm() {
-  if (deadlines_->empty()) return;
-  const auto due =
-      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadlines_->front_time()));
+  if (deadlines_->ring.empty()) return;
+  const auto due = std::chrono::steady_clock::time_point(
+      std::chrono::nanoseconds(deadlines_->ring.front().time));
   timer_.async_wait_until(due, [this](boost::system::error_code error) {
     if (!error) expire();
   });
@@ -94,10 +94,10 @@ void AbsenceRule::expire() {
   // Nothing here allocates on the heap, so the raw pointers below stay valid throughout.
   const auto now = std::chrono::steady_clock::now();
   const std::int64_t now_ns = runtime::steady_ns(now);
-  Ring<KeyState>& queue = *deadlines_.get();
-  while (!queue.empty() && queue.front_time() <= now_ns) {
-    const std::int64_t deadline = queue.front_time();
-    KeyState* key = queue.front();
+  Ring<KeyState>& queue = deadlines_->ring;
+  while (!queue.empty() && queue.front().time <= now_ns) {
+    const std::int64_t deadline = queue.front().time;
+    KeyState* key = queue.front().item.get();
     queue.pop_front();
     auto* state = static_cast<AbsenceState*>(own_state(*key));
     if (state == nullptr || state->deadline != deadline || state->fired) continue;  // stale

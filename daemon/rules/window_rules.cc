@@ -26,25 +26,18 @@ struct ThresholdState : RuleState {
 };
 
 struct DeviationState : RuleState {
-  void trace(gc::Visitor& visitor) const { visitor.trace(window); }
-  gc::Member<Ring<Event>> window;
+  void trace(gc::Visitor& visitor) const { window.trace(visitor); }
+  Ring<Event> window;  // (event time, field value, event)
   CompensatedSum sum;
   std::int64_t last_fired = kNever;
 };
 
 struct RateState : RuleState {
-  void trace(gc::Visitor& visitor) const { visitor.trace(window); }
-  gc::Member<Ring<Event>> window;
+  void trace(gc::Visitor& visitor) const { window.trace(visitor); }
+  Ring<Event> window;  // (event time, 0, event)
   bool reached = false;
   std::int64_t last_fired = kNever;
 };
-
-// The ring of `state` (created on first use), held in a handle for insert().
-template <class State>
-gc::Local<Ring<Event>> window_of(gc::Heap& heap, gc::Local<State>& state) {
-  if (!state->window) state->window = heap.make<Ring<Event>>();  // rhs first: a GC point
-  return gc::Local<Ring<Event>>(heap, state->window.get());
-}
 
 // Where a window's expiry stands for an event at `now`: a window keeps what an event at or
 // before the arrival time may still be compared with. An event dated ahead of our clock (a
@@ -65,18 +58,18 @@ struct Span {
 Span span_at(const Ring<Event>& window, std::int64_t now, std::chrono::nanoseconds length) {
   Span span{0, window.size()};
   const std::int64_t from = time_minus(now, length.count());
-  while (span.begin < span.end && window.time_at(span.begin) < from) ++span.begin;
+  while (span.begin < span.end && window.at(span.begin).time < from) ++span.begin;
   if (window.newest_time() <= now) return span;
-  while (span.end > span.begin && window.time_at(span.end - 1) > now) --span.end;
+  while (span.end > span.begin && window.at(span.end - 1).time > now) --span.end;
   return span;
 }
 
-// The sum of `field` over `span`: the running sum when the span is the whole window, else
+// The sum of the values over `span`: the running sum when the span is the whole window, else
 // added up afresh (the rare path: late events, skewed or stepped clocks).
-double sum_of(const Ring<Event>& window, Span span, FieldId field, const CompensatedSum& all) {
+double sum_of(const Ring<Event>& window, Span span, const CompensatedSum& all) {
   if (span.size() == window.size()) return all.value();
   CompensatedSum sum;
-  for (std::uint32_t i = span.begin; i < span.end; ++i) sum.add(*window.at(i)->number(field));
+  for (std::uint32_t i = span.begin; i < span.end; ++i) sum.add(window.at(i).value);
   return sum.value();
 }
 
@@ -112,20 +105,20 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
   if (!value) return;
   const std::int64_t now = event->time_ns();
   gc::Local<DeviationState> state(heap, this->state<DeviationState>(heap, key));
-  auto window = window_of(heap, state);
+  Ring<Event>& window = state->window;  // valid up to insert(), the one GC point below
 
   // Events too old for any event still to come leave the window and become garbage.
   const std::int64_t oldest = oldest_kept(now, arrival, config_.window);
-  while (!window->empty() && window->front_time() < oldest) {
-    state->sum.add(-*window->front()->number(field_));
-    window->pop_front();
+  while (!window.empty() && window.front().time < oldest) {
+    state->sum.add(-window.front().value);
+    window.pop_front();
     hold(*key, *state, -1);
   }
-  if (window->empty()) state->sum = {};
+  if (window.empty()) state->sum = {};
 
-  const Span span = span_at(*window, now, config_.window);
+  const Span span = span_at(window, now, config_.window);
   if (span.size() >= config_.min_events) {
-    const double mean = sum_of(*window, span, field_, state->sum) / span.size();
+    const double mean = sum_of(window, span, state->sum) / span.size();
     if (mean != 0 && std::fabs(*value - mean) / std::fabs(mean) > config_.threshold &&
         !cooling_down(state->last_fired, now)) {
       state->last_fired = now;
@@ -134,7 +127,7 @@ void DeviationRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local
       fire(action, *event, arrival);
     }
   }
-  Ring<Event>::insert(heap, window, now, event.get());
+  Ring<Event>::insert(heap, state, &DeviationState::window, now, *value, event.get());
   hold(*key, *state, 1);
   state->sum.add(*value);
 }
@@ -146,16 +139,16 @@ void RateRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<Even
                         const runtime::Arrival& arrival) {
   const std::int64_t now = event->time_ns();
   gc::Local<RateState> state(heap, this->state<RateState>(heap, key));
-  auto window = window_of(heap, state);
+  Ring<Event>& window = state->window;  // valid up to insert(), the one GC point below
   const std::int64_t oldest = oldest_kept(now, arrival, config_.window);
-  while (!window->empty() && window->front_time() < oldest) {
-    window->pop_front();
+  while (!window.empty() && window.front().time < oldest) {
+    window.pop_front();
     hold(*key, *state, -1);
   }
-  Ring<Event>::insert(heap, window, now, event.get());
+  Ring<Event>::insert(heap, state, &RateState::window, now, 0, event.get());
   hold(*key, *state, 1);
 
-  const std::uint32_t count = span_at(*window, now, config_.window).size();  // this one too
+  const std::uint32_t count = span_at(state->window, now, config_.window).size();  // itself too
   const bool reached = count >= config_.count;
   const bool fires = reached && !state->reached && !cooling_down(state->last_fired, now);
   state->reached = reached;
