@@ -84,6 +84,9 @@ bool JetStreamInput::maps_here(const char* subject, std::uint32_t partition) con
 void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
   jsCtx* js = nats_->js.get();
   const std::uint64_t replay_until = partition.had_position ? partition.start.seq : 0;
+  // Silences that ended before this were reported by the previous owner.
+  const std::int64_t reported_before_ns =
+      partition.start.time_ns - config_.replay_slack.count();
   std::uint64_t last_seq = 0;
   std::uint64_t received = 0;  // the consumer sequence of its last delivery pushed
   nats::Subscription subscription;
@@ -184,6 +187,10 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
       message.arrival.partition = static_cast<std::int32_t>(partition.number);
       message.arrival.stream_seq = message.seq;
       message.arrival.replay = message.seq <= replay_until;
+      if (message.arrival.replay) {
+        message.arrival.stream_time_ns = message.time_ns;
+        message.arrival.reported_before_ns = reported_before_ns;
+      }
       last_seq = message.seq;
       if (!push(partition, std::move(message))) break;
     }

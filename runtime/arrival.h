@@ -23,6 +23,11 @@ struct Arrival {
   std::int32_t partition = -1;
   bool replay = false;
   std::uint64_t stream_seq = 0;
+  // A replay only: the server's timestamp of the event, and the server time before which the
+  // partition's previous owner is taken to have reported every silence (absence rules): the
+  // position it handled, less the input's replay_slack. Both ns since the epoch.
+  std::int64_t stream_time_ns = 0;
+  std::int64_t reported_before_ns = 0;
 
   static Arrival now() {
     return {std::chrono::steady_clock::now(),

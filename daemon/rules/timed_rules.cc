@@ -72,7 +72,12 @@ void AbsenceRule::on_event(gc::Heap& heap, gc::Local<KeyState>& key, gc::Local<E
     auto* state = this->state<AbsenceState>(heap, key);
     state->last = event.get();
     state->deadline = deadline;
-    state->fired = false;
+    // A rebuild re-reads the key's past. A silence that ended before the previous owner's
+    // position (less replay_slack) was reported by that owner, whose sinks had settled it:
+    // not again. One that ended later fell into the takeover gap: it fires late, once,
+    // `timeout` after the rebuild read the key's last event.
+    state->fired = arrival.replay && time_minus(arrival.reported_before_ns,
+                                                arrival.stream_time_ns) > config_.timeout.count();
     state->partition = arrival.partition;
     state->stream_seq = arrival.stream_seq;
   }

@@ -51,11 +51,12 @@ class MonitorHarness {
   MonitorHarness& operator=(const MonitorHarness&) = delete;
 
   // Parses `line` (a failure to parse fails the test) and hands the event to the monitor.
-  Monitor::Outcome feed(const std::string& line) {
+  Monitor::Outcome feed(const std::string& line,
+                        const runtime::Arrival& arrival = runtime::Arrival::now()) {
     auto parsed = parser_.parse(line);
     EXPECT_TRUE(parsed.event) << line;
     gc::Local<Event> event(reactor_.heap(), builder_->build(*parsed.event, 0));
-    return monitor_->on_event(event, runtime::Arrival::now());
+    return monitor_->on_event(event, arrival);
   }
 
   const config::Config& config() const { return config_; }

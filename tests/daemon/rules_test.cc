@@ -266,6 +266,42 @@ TEST_F(RulesTest, SequenceIgnoresABDatedBeforeThePendingA) {
       << lines()[0];
 }
 
+// A takeover's rebuild (jetstream input) replays a key's past: a silence the previous owner
+// reported (it ended before the position, less replay_slack) is not reported again; one that
+// ended after it, in the takeover gap, fires late, once.
+TEST_F(RulesTest, AbsenceAfterARebuildReportsOnlyTheSilencesThePreviousOwnerCouldNot) {
+  config::RuleConfig rule;
+  rule.name = "quiet";
+  rule.kind = config::RuleKind::kAbsence;
+  rule.timeout = 20ms;
+  start({rule});
+  monitor().start();
+  const runtime::Arrival now = runtime::Arrival::now();
+  const std::int64_t position = now.realtime_ns - 1'000'000'000;  // handled up to 1 s ago
+  auto replayed = [&](const std::string& key, int seq, std::int64_t stored_ns) {
+    runtime::Arrival arrival = runtime::Arrival::now();
+    arrival.partition = 0;
+    arrival.stream_seq = static_cast<std::uint64_t>(seq);
+    arrival.replay = true;
+    arrival.stream_time_ns = stored_ns;
+    arrival.reported_before_ns = position;
+    harness_->feed(R"({"seq":)" + std::to_string(seq) + R"(,"key":")" + key + R"("})", arrival);
+  };
+  replayed("reported", 1, position - 30'000'000);  // silent from 10 ms before the position
+  replayed("in-gap", 2, position - 10'000'000);    // silent from 10 ms after it
+  replayed("spoke-again", 3, position - 30'000'000);
+  replayed("spoke-again", 4, position - 5'000'000);  // its later event starts a new silence
+  runtime::Timer done(reactor().io(), reactor().timers());
+  done.async_wait_after(100ms, [&](boost::system::error_code) {
+    monitor().stop();
+    reactor().stop();
+  });
+  reactor().run();
+  ASSERT_EQ(lines().size(), 2u);
+  EXPECT_NE(lines()[0].find(R"("key":"in-gap","seq":2)"), std::string::npos) << lines()[0];
+  EXPECT_NE(lines()[1].find(R"("key":"spoke-again","seq":4)"), std::string::npos) << lines()[1];
+}
+
 TEST_F(RulesTest, AbsenceFiresOncePerSilence) {
   config::RuleConfig rule;
   rule.name = "quiet";
