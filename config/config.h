@@ -66,6 +66,9 @@ struct InputConfig {
   // A rebuild replays from position time - longest rule span - replay_slack: the slack covers
   // producers' clocks running behind the server's message timestamps.
   Duration replay_slack = std::chrono::seconds(5);
+  // A partition never read before (no position yet) starts at its stream's end with empty
+  // windows; true: it first replays the rules' span before that end, firing nothing for it.
+  bool replay_first_start = false;
   std::size_t fetch_batch = 500;                     // messages per pull request
   Duration fetch_expires = std::chrono::seconds(1);  // a pull request's longest wait
   std::size_t max_pending = 10'000;  // messages fetched and not yet handled, all partitions

@@ -83,10 +83,12 @@ bool JetStreamInput::maps_here(const char* subject, std::uint32_t partition) con
 // than received) at the next check.
 void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
   jsCtx* js = nats_->js.get();
-  const std::uint64_t replay_until = partition.had_position ? partition.start.seq : 0;
-  // Silences that ended before this were reported by the previous owner.
+  const bool rebuilds = partition.rebuilds(config_);
+  const std::uint64_t replay_until = rebuilds ? partition.start.seq : 0;
+  // Silences that ended before this were reported by the previous owner; a first start
+  // reports none from before it began.
   const std::int64_t reported_before_ns =
-      partition.start.time_ns - config_.replay_slack.count();
+      partition.start.time_ns - (partition.had_position ? config_.replay_slack.count() : 0);
   std::uint64_t last_seq = 0;
   std::uint64_t received = 0;  // the consumer sequence of its last delivery pushed
   nats::Subscription subscription;
@@ -109,7 +111,7 @@ void JetStreamInput::run_fetcher(Partition& partition, std::uint64_t epoch) {
       if (last_seq > 0) {
         options.Config.DeliverPolicy = js_DeliverByStartSequence;
         options.Config.OptStartSeq = last_seq + 1;
-      } else if (partition.had_position) {
+      } else if (rebuilds) {
         options.Config.DeliverPolicy = js_DeliverByStartTime;
         options.Config.OptStartTime = std::max<std::int64_t>(
             0, partition.start.time_ns - replay_span_ns_.load() - config_.replay_slack.count());

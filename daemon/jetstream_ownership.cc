@@ -393,10 +393,10 @@ void JetStreamInput::claim(Partition& partition) {
   }
   owned_.Increment();
   spdlog::info("input {}: partition {}: taken at seq {}{}", config_.name, partition.number,
-               partition.start.seq, partition.had_position ? ", rebuilding" : "");
+               partition.start.seq, partition.rebuilds(config_) ? ", rebuilding" : "");
   Partition* p = &partition;
   boost::asio::post(reactor_.io(),
-                    [p, epoch, start = partition.start, rebuild = partition.had_position] {
+                    [p, epoch, start = partition.start, rebuild = partition.rebuilds(config_)] {
                       p->active_epoch = epoch;
                       p->handled = start;
                       p->last_seq = 0;

@@ -43,6 +43,11 @@ struct JetStreamInput::Partition {
   std::thread fetcher;
   nats::Position start;  // the position found (or made) when claimed
   bool had_position = false;
+  // Whether the events up to `start` are replayed first: a position was found, or a first
+  // start was asked to replay (and its stream holds anything).
+  bool rebuilds(const config::InputConfig& config) const {
+    return had_position || (config.replay_first_start && start.seq > 0);
+  }
   std::uint64_t revision = 0;  // of pos.<p> in KV, for compare-and-set
   nats::Position committed;
   std::uint64_t lease_revision = 0;

@@ -27,7 +27,7 @@ constexpr bool leased(const InputConfig& input) {
 }
 
 constexpr std::string_view kInputTypes[] = {"tcp", "udp", "jetstream"};  // InputType's order
-constexpr std::string_view kAssignments[] = {"static", "lease"};                  // Assignment's order
+constexpr std::string_view kAssignments[] = {"static", "lease"};         // Assignment's order
 constexpr std::string_view kGcModes[] = {"idle", "classic", "off"};      // GcMode's order
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};  // spdlog's names
@@ -112,9 +112,10 @@ constexpr Field<InputConfig> kInputFields[] = {
      .member = &InputConfig::owned,
      .max = kMaxPartitions - 1,
      .example = "[0, 1, 2]",
-     .applies = [](const InputConfig& input) {
-       return jetstream(input) && input.assignment == Assignment::kStatic;
-     },
+     .applies =
+         [](const InputConfig& input) {
+           return jetstream(input) && input.assignment == Assignment::kStatic;
+         },
      .not_applicable = "only jetstream inputs with assignment static take owned",
      .missing =
          [](const InputConfig&) {
@@ -147,6 +148,11 @@ constexpr Field<InputConfig> kInputFields[] = {
      .max = ns(hours(1)),
      .applies = jetstream,
      .not_applicable = "only jetstream inputs take replay_slack"},
+    {.key = "replay_first_start",
+     .kind = Kind::kBool,
+     .member = &InputConfig::replay_first_start,
+     .applies = jetstream,
+     .not_applicable = "only jetstream inputs take replay_first_start"},
     {.key = "fetch_batch",
      .kind = Kind::kCount,
      .member = &InputConfig::fetch_batch,

@@ -89,6 +89,7 @@ TEST(ToYaml, UnusualValuesRoundTrip) {
   nats.owned = {4095, 0, 17};
   nats.commit_interval = std::chrono::milliseconds(1);
   nats.replay_slack = std::chrono::nanoseconds(0);
+  nats.replay_first_start = true;
   nats.fetch_batch = 1;
   nats.fetch_expires = std::chrono::seconds(60);
   nats.max_pending = 7;

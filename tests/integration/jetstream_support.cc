@@ -187,7 +187,8 @@ Instance::Instance(InstanceOptions options)
     for (int p : options.owned) list += (list.empty() ? "" : ", ") + std::to_string(p);
     config << "  - {type: jetstream, servers: [" << servers << "], partitions: " << kPartitions
            << ", owned: [" << list << "], commit_interval: " << options.commit_interval
-           << ", max_pending: " << options.max_pending << "}\n";
+           << ", max_pending: " << options.max_pending
+           << ", replay_first_start: " << (options.replay_first_start ? "true" : "false") << "}\n";
   }
   if (options.tcp_input != 0) {
     config << "  - {type: tcp, listen: 127.0.0.1:" << options.tcp_input << "}\n";

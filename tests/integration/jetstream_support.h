@@ -88,8 +88,9 @@ struct InstanceOptions {
   std::string lease_ttl = "2s";
   // Non-empty: the servers of the input and the sink instead of url (a cluster's).
   std::vector<std::string> servers{};
-  // The static jetstream input's max_pending.
+  // The static jetstream input's max_pending and replay_first_start.
   std::size_t max_pending = 10'000;
+  bool replay_first_start = false;
 };
 
 // The kPartitions partition streams and the KV buckets (leases with `lease_ttl`) on `servers`,

@@ -110,6 +110,34 @@ TEST_F(JetStreamTest, ARestartRebuildsStateFromTheStreamAndFiresNothingTwice) {
   EXPECT_EQ(a.stop(), 0) << a.log();
 }
 
+// A partition never read before starts at its stream's end, or, with replay_first_start,
+// rebuilds from what its stream holds within the replay span first.
+TEST_F(JetStreamTest, AFirstStartReplaysTheStreamsRecentPastWhenAsked) {
+  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 150);  // before any lulld: above
+  InstanceOptions options;
+  options.url = server_->url();
+  options.owned = {0, 1, 2, 3};
+  options.replay_first_start = true;
+  Instance a(options);
+  ASSERT_NO_FATAL_FAILURE(a.start());
+  // Still above: the replay knows it, so no crossing (without it, each of these would fire).
+  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 160);
+  std::map<std::string, int> crossing;
+  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 60);
+  for (int i = 0; i < kKeys; ++i) {
+    client_->tick(key_name(i), 170);
+    crossing[key_name(i)] = client_->last_seq();
+  }
+  const auto got = actions(kKeys);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kKeys)) << a.log();
+  for (const auto& [key, seqs] : by_key(got)) {
+    ASSERT_EQ(seqs.size(), 1u) << key;
+    EXPECT_EQ(seqs[0], crossing[key]) << key;
+  }
+  EXPECT_EQ(a.metric("lull_partition_rebuild_events_total"), kKeys) << a.log();
+  EXPECT_EQ(a.stop(), 0) << a.log();
+}
+
 // A partition rebuilding a large backlog does not hold up another partition's live events:
 // each partition has its share of the hand-off queue, and the reactor takes from each in
 // turn. (With one queue for all, the live tick waited behind every replay message fetched
