@@ -1,5 +1,5 @@
-// jetstream_cluster_test.cc: two lulld instances sharing the partitions (statically; the lease
-// variant is disabled, see it) over a three-node nats-server cluster (partition streams, KV
+// jetstream_cluster_test.cc: two lulld instances sharing the partitions (statically, and by
+// lease) over a three-node nats-server cluster (partition streams, KV
 // buckets and the action stream all R3, file storage). The node leading a partition stream
 // is killed (-9) mid-run while ticks keep flowing: lulld goes on after the election, and every
 // action the ticks call for is on the action stream exactly once. Nothing here relies on

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/nats/partition.h"
+#include "daemon/nats/position.h"
 #include "daemon/nats/setup.h"
 #include "tests/support/net.h"
 
@@ -72,6 +73,24 @@ std::string field(const std::string& json, const std::string& name) {
 }
 
 Client::Client(const std::string& url) : Client(std::vector<std::string>{url}) {}
+
+std::uint64_t Client::committed_seq(std::uint32_t partition) {
+  kvStore* raw_bucket = nullptr;
+  const std::string bucket = nats::positions_bucket("TICKS");
+  nats::check(js_KeyValue(&raw_bucket, js_.get(), bucket.c_str()), "KV bucket " + bucket);
+  nats::KeyValue positions(raw_bucket);
+  kvEntry* raw_entry = nullptr;
+  const std::string key = nats::position_key(partition);
+  const natsStatus status = kvStore_Get(&raw_entry, positions.get(), key.c_str());
+  nats::KeyValueEntry entry(raw_entry);
+  if (status == NATS_NOT_FOUND) return 0;
+  nats::check(status, "read " + key);
+  const auto stored = nats::decode_position(
+      std::string_view(static_cast<const char*>(kvEntry_Value(entry.get())),
+                       static_cast<std::size_t>(kvEntry_ValueLen(entry.get()))));
+  if (!stored) throw std::runtime_error("undecodable " + key);
+  return stored->position.seq;
+}
 
 Client::Client(const std::vector<std::string>& urls)
     : connection_(nats::connect(urls, "jetstream_test")),

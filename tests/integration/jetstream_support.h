@@ -60,6 +60,8 @@ class Client {
 
   // Every message in the action stream, in order.
   std::vector<std::string> actions();
+  // The stream sequence of `partition`'s committed position (KV pos.<p>); 0 when it has none.
+  std::uint64_t committed_seq(std::uint32_t partition);
 
  private:
   daemon::nats::Connection connection_;
