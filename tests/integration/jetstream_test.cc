@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,36 +50,52 @@ class JetStreamTest : public OneNatsServerTest {
   }
 };
 
-TEST_F(JetStreamTest, TwoInstancesFireEachActionOnceFromTheKeysPartition) {
-  Instance a(server_->url(), {0, 1}, "100ms");
-  Instance b(server_->url(), {2, 3}, "100ms");
-  ASSERT_NO_FATAL_FAILURE(a.start());
-  ASSERT_NO_FATAL_FAILURE(b.start());
-  std::map<std::string, int> firing_seq;
-  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 50);
-  for (int i = 0; i < kKeys; ++i) {
-    client_->tick(key_name(i), 150);  // crosses: fires
-    firing_seq[key_name(i)] = client_->last_seq();
+// Instances owning `split` (a partition list each) together: every action once, from the
+// key's partition, and every instance did its share.
+void each_action_once_from_its_partition(Client& client, const std::string& url,
+                                         const std::vector<std::vector<int>>& split) {
+  std::vector<std::unique_ptr<Instance>> instances;
+  for (const auto& owned : split) {
+    instances.push_back(std::make_unique<Instance>(url, owned, "100ms"));
+    ASSERT_NO_FATAL_FAILURE(instances.back()->start());
   }
-  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 160);  // still above: does not
+  std::map<std::string, int> firing_seq;
+  for (int i = 0; i < kKeys; ++i) client.tick(key_name(i), 50);
+  for (int i = 0; i < kKeys; ++i) {
+    client.tick(key_name(i), 150);  // crosses: fires
+    firing_seq[key_name(i)] = client.last_seq();
+  }
+  for (int i = 0; i < kKeys; ++i) client.tick(key_name(i), 160);  // still above: does not
 
-  const auto got = actions(kKeys);
-  ASSERT_EQ(got.size(), static_cast<std::size_t>(kKeys)) << a.log() << b.log();
+  const auto got = await_actions(client, kKeys, 300ms);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kKeys));
+  std::set<std::string> keys;
   for (const auto& action : got) {
     const std::string key = field(action, "key");
+    keys.insert(key);
     EXPECT_EQ(std::stoi(field(action, "seq")), firing_seq[key]) << action;
     EXPECT_EQ(field(action, "partition"), std::to_string(nats::partition_of(key, kPartitions)))
         << action;
     EXPECT_NE(field(action, "stream_seq"), "") << action;
   }
-  EXPECT_EQ(by_key(got).size(), static_cast<std::size_t>(kKeys));
-  // Both instances did part of the work.
-  EXPECT_GT(a.metric("lull_events_total"), 0) << a.log();
-  EXPECT_GT(b.metric("lull_events_total"), 0) << b.log();
-  EXPECT_EQ(a.metric("lull_events_total") + b.metric("lull_events_total"), 3 * kKeys);
-  EXPECT_EQ(a.metric("lull_partitions_owned"), 2);
-  EXPECT_EQ(a.stop(), 0) << a.log();
-  EXPECT_EQ(b.stop(), 0) << b.log();
+  EXPECT_EQ(keys.size(), static_cast<std::size_t>(kKeys));
+  double events = 0;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    Instance& instance = *instances[i];
+    EXPECT_GT(instance.metric("lull_events_total"), 0) << instance.log();  // did its share
+    EXPECT_EQ(instance.metric("lull_partitions_owned"), static_cast<double>(split[i].size()));
+    events += instance.metric("lull_events_total");
+  }
+  EXPECT_EQ(events, 3 * kKeys);
+  for (auto& instance : instances) EXPECT_EQ(instance->stop(), 0) << instance->log();
+}
+
+TEST_F(JetStreamTest, TwoInstancesFireEachActionOnceFromTheKeysPartition) {
+  each_action_once_from_its_partition(*client_, server_->url(), {{0, 1}, {2, 3}});
+}
+
+TEST_F(JetStreamTest, ThreeInstancesFireEachActionOnceFromTheKeysPartition) {
+  each_action_once_from_its_partition(*client_, server_->url(), {{0, 1}, {2}, {3}});
 }
 
 TEST_F(JetStreamTest, ARestartRebuildsStateFromTheStreamAndFiresNothingTwice) {
