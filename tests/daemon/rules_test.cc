@@ -61,6 +61,14 @@ config::RuleConfig burst_of_3(std::chrono::nanoseconds window) {
   return rule;
 }
 
+config::RuleConfig quiet_for_20ms() {
+  config::RuleConfig rule;
+  rule.name = "quiet";
+  rule.kind = config::RuleKind::kAbsence;
+  rule.timeout = 20ms;
+  return rule;
+}
+
 config::RuleConfig login_then_trade() {
   config::RuleConfig rule;
   rule.name = "login-trade";
@@ -270,11 +278,7 @@ TEST_F(RulesTest, SequenceIgnoresABDatedBeforeThePendingA) {
 // reported (it ended before the position, less replay_slack) is not reported again; one that
 // ended after it, in the takeover gap, fires late, once.
 TEST_F(RulesTest, AbsenceAfterARebuildReportsOnlyTheSilencesThePreviousOwnerCouldNot) {
-  config::RuleConfig rule;
-  rule.name = "quiet";
-  rule.kind = config::RuleKind::kAbsence;
-  rule.timeout = 20ms;
-  start({rule});
+  start({quiet_for_20ms()});
   monitor().start();
   const runtime::Arrival now = runtime::Arrival::now();
   const std::int64_t position = now.realtime_ns - 1'000'000'000;  // handled up to 1 s ago
@@ -303,11 +307,7 @@ TEST_F(RulesTest, AbsenceAfterARebuildReportsOnlyTheSilencesThePreviousOwnerCoul
 }
 
 TEST_F(RulesTest, AbsenceFiresOncePerSilence) {
-  config::RuleConfig rule;
-  rule.name = "quiet";
-  rule.kind = config::RuleKind::kAbsence;
-  rule.timeout = 20ms;
-  start({rule});
+  start({quiet_for_20ms()});
   monitor().start();
   tick("a", 1, 1, 1);
   tick("b", 1, 1, 2);

@@ -19,6 +19,18 @@ Node* build_list(Heap& heap, Local<Node>& head, int n) {
   return tail.get();
 }
 
+// Marks in steps of at most 64 units (each marking at most 64 objects) until sweeping starts;
+// returns how many steps it took.
+int mark_in_small_steps(Heap& heap) {
+  int steps = 0;
+  while (heap.phase() != MajorPhase::kSweeping) {
+    const StepResult r = testing::collect_step_units_for_testing(heap, 64);
+    EXPECT_LE(r.objects, 64u);
+    ++steps;
+  }
+  return steps;
+}
+
 TEST_F(MarkerTest, MarksExactlyTheReachable) {
   Local<Node> head(heap, nullptr);
   build_list(heap, head, 1000);
@@ -95,13 +107,7 @@ TEST_F(MarkerTest, HugeReferenceArrayIsTracedInSlices) {
     if (heap.nursery_used_bytes() > 200000) heap.collect_minor();
   }
   heap.collect_minor();
-  int steps = 0;
-  while (heap.phase() != MajorPhase::kSweeping) {
-    const StepResult r = testing::collect_step_units_for_testing(heap, 64);
-    EXPECT_LE(r.objects, 64u);
-    ++steps;
-  }
-  EXPECT_GT(steps, 10);  // one array, many steps
+  EXPECT_GT(mark_in_small_steps(heap), 10);  // one array, many steps
   expect_healthy();
   finish_cycle();
   for (size_t i = 0; i < kLength; i += 100) EXPECT_EQ((*array)[i]->value, (int64_t)i);
@@ -117,13 +123,7 @@ TEST_F(MarkerTest, HugeRecordArrayIsTracedInSlicesAndKeepsWhatItHolds) {
   }
   heap.collect_minor();
   const size_t old_before = heap.old_bytes();
-  int steps = 0;
-  while (heap.phase() != MajorPhase::kSweeping) {
-    const StepResult r = testing::collect_step_units_for_testing(heap, 64);
-    EXPECT_LE(r.objects, 64u);
-    ++steps;
-  }
-  EXPECT_GT(steps, 5);  // one array, many steps
+  EXPECT_GT(mark_in_small_steps(heap), 5);  // one array, many steps
   expect_healthy();
   finish_cycle();
   EXPECT_EQ(heap.old_bytes(), old_before);  // every node the array holds survived
