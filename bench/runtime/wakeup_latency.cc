@@ -4,6 +4,7 @@
 // running back to back and a handler that produces garbage. Prints percentiles side by side,
 // their difference (the GC's cost to an event) and what the GC did. Usage: README.md here.
 //   runtime_wakeup_latency [--rate=20000] [--seconds=5] [--heap-mb=256] [--quantum-us=50]
+//                          [--major-factor=1.0] [--busy-poll=1]
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -41,6 +42,9 @@ struct Options {
   std::size_t heap_mb = 256;  // run (b): live old generation to build
   long quantum_us = 50;       // gc.quantum
   double major_factor = 1.0;  // run (b): 1.0 = the next major cycle starts as one ends
+  // gc.busy_poll in both runs: (a)'s reactor then spins instead of sleeping in epoll_wait, as
+  // (b)'s does between quanta, so b - a is the GC's cost alone and not also a wake-up's.
+  bool busy_poll = false;
 };
 
 struct Node : lull::gc::GarbageCollected<Node> {
@@ -201,6 +205,7 @@ RunResult run(const Options& options, bool gc_pending) {
   gc.mode = lull::config::GcMode::kIdle;
   gc.quantum = std::chrono::microseconds(options.quantum_us);
   gc.major_factor = options.major_factor;
+  gc.busy_poll = options.busy_poll;
   gc.soft_limit = std::max<std::size_t>(gc.soft_limit, 3 * (options.heap_mb << 20));
   gc.hard_limit = std::max<std::size_t>(gc.hard_limit, 4 * (options.heap_mb << 20));
   Reactor reactor(gc);
@@ -276,10 +281,11 @@ double us(Clock::duration d) {
 void print(const Options& options, const RunResult& a, const RunResult& b) {
   std::printf(
       "wake-up latency, send -> handler start: %.0f datagrams/s for %.1f s per run, quantum %ld "
-      "us, nproc %u\n(b): %zu MB old generation of %zu linked nodes built in %.2f s, major_factor "
-      "%.2f\n\n",
-      options.rate, options.seconds, options.quantum_us, std::thread::hardware_concurrency(),
-      options.heap_mb, b.nodes, b.build_s, options.major_factor);
+      "us, busy_poll %s, nproc %u\n(b): %zu MB old generation of %zu linked nodes built in %.2f "
+      "s, major_factor %.2f\n\n",
+      options.rate, options.seconds, options.quantum_us, options.busy_poll ? "on" : "off",
+      std::thread::hardware_concurrency(), options.heap_mb, b.nodes, b.build_s,
+      options.major_factor);
   std::printf("%-26s %14s %14s %12s\n", "", "(a) no GC work", "(b) GC pending", "b - a");
   auto row = [](const char* name, double va, double vb) {
     std::printf("%-26s %14.1f %14.1f %+12.1f\n", name, va, vb, vb - va);
@@ -381,6 +387,8 @@ bool parse(int argc, char** argv, Options& options) {
       options.quantum_us = static_cast<long>(number);
     else if (arg == "--major-factor" && number >= 1)
       options.major_factor = number;
+    else if (arg == "--busy-poll" && number == 1)
+      options.busy_poll = true;
     else
       return false;
   }
@@ -394,7 +402,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: %s [--rate=N (<= 1e6, per s)] [--seconds=S (<= 600)] [--heap-mb=N] "
-                 "[--quantum-us=N] [--major-factor=F (>= 1)]\n",
+                 "[--quantum-us=N] [--major-factor=F (>= 1)] [--busy-poll=1]\n",
                  argv[0]);
     return 2;
   }
