@@ -26,9 +26,13 @@ struct IsMember : std::false_type {};
 template <class U>
 struct IsMember<Member<U>> : std::true_type {};
 
-// An Array element with references of its own: a Member, or a record that traces its Members.
+// A record: a struct of plain values and Members that traces its Members.
 template <class T>
-concept TracedElement = IsMember<T>::value ||(std::is_trivially_destructible_v<T>&& Traceable<T>);
+concept TracedRecord = std::is_trivially_destructible_v<T> && Traceable<T>;
+
+// An Array element with references of its own.
+template <class T>
+concept TracedElement = IsMember<T>::value || TracedRecord<T>;
 
 template <class T>
 class Array final : public GarbageCollected<Array<T>> {

@@ -1,8 +1,8 @@
 // marker.h: incremental tri-colour marking of the old space with an explicit mark stack.
 // White: mark != epoch. Grey: marked and on the stack. Black: marked and traced (or allocated
 // or promoted during the cycle: allocate-black). Interruptible at any object; arrays with
-// references are traced in slices of kArraySlice elements, so no single unit of work grows with the
-// heap. Young objects are never marked: during a cycle they are black by definition and are
+// references are traced in slices of kArraySlice elements, so no single unit of work grows with
+// the heap. Young objects are never marked: during a cycle they are black by definition and are
 // promoted black by minor collections.
 #pragma once
 
