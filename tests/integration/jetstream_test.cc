@@ -50,6 +50,18 @@ class JetStreamTest : public OneNatsServerTest {
   }
 };
 
+// Every key ticks at `below`, then every key at `above` (a crossing of the `high` rule: each
+// fires); returns each key's seq of its `above` tick.
+std::map<std::string, int> cross_every_key(Client& client, double below, double above) {
+  for (int i = 0; i < kKeys; ++i) client.tick(key_name(i), below);
+  std::map<std::string, int> crossing;
+  for (int i = 0; i < kKeys; ++i) {
+    client.tick(key_name(i), above);
+    crossing[key_name(i)] = client.last_seq();
+  }
+  return crossing;
+}
+
 // Instances owning `split` (a partition list each) together: every action once, from the
 // key's partition, and every instance did its share.
 void each_action_once_from_its_partition(Client& client, const std::string& url,
@@ -59,12 +71,7 @@ void each_action_once_from_its_partition(Client& client, const std::string& url,
     instances.push_back(std::make_unique<Instance>(url, owned, "100ms"));
     ASSERT_NO_FATAL_FAILURE(instances.back()->start());
   }
-  std::map<std::string, int> firing_seq;
-  for (int i = 0; i < kKeys; ++i) client.tick(key_name(i), 50);
-  for (int i = 0; i < kKeys; ++i) {
-    client.tick(key_name(i), 150);  // crosses: fires
-    firing_seq[key_name(i)] = client.last_seq();
-  }
+  std::map<std::string, int> firing_seq = cross_every_key(client, 50, 150);
   for (int i = 0; i < kKeys; ++i) client.tick(key_name(i), 160);  // still above: does not
 
   const auto got = await_actions(client, kKeys, 300ms);
@@ -107,12 +114,7 @@ TEST_F(JetStreamTest, ARestartRebuildsStateFromTheStreamAndFiresNothingTwice) {
 
   // While it is down: still above (must not fire after the rebuild), then a new crossing.
   for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 170);
-  std::map<std::string, int> second;
-  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 60);
-  for (int i = 0; i < kKeys; ++i) {
-    client_->tick(key_name(i), 180);
-    second[key_name(i)] = client_->last_seq();
-  }
+  std::map<std::string, int> second = cross_every_key(*client_, 60, 180);
   ASSERT_NO_FATAL_FAILURE(a.start());
   const auto got = actions(2 * kKeys);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(2 * kKeys)) << a.log();
@@ -140,12 +142,7 @@ TEST_F(JetStreamTest, AFirstStartReplaysTheStreamsRecentPastWhenAsked) {
   ASSERT_NO_FATAL_FAILURE(a.start());
   // Still above: the replay knows it, so no crossing (without it, each of these would fire).
   for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 160);
-  std::map<std::string, int> crossing;
-  for (int i = 0; i < kKeys; ++i) client_->tick(key_name(i), 60);
-  for (int i = 0; i < kKeys; ++i) {
-    client_->tick(key_name(i), 170);
-    crossing[key_name(i)] = client_->last_seq();
-  }
+  std::map<std::string, int> crossing = cross_every_key(*client_, 60, 170);
   const auto got = actions(kKeys);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(kKeys)) << a.log();
   for (const auto& [key, seqs] : by_key(got)) {
