@@ -392,21 +392,21 @@ void JetStreamInput::claim(Partition& partition) {
     partition.final_ready = false;
   }
   owned_.Increment();
+  const bool rebuild = partition.rebuilds(config_);
   spdlog::info("input {}: partition {}: taken at seq {}{}", config_.name, partition.number,
-               partition.start.seq, partition.rebuilds(config_) ? ", rebuilding" : "");
+               partition.start.seq, rebuild ? ", rebuilding" : "");
   Partition* p = &partition;
-  boost::asio::post(reactor_.io(),
-                    [p, epoch, start = partition.start, rebuild = partition.rebuilds(config_)] {
-                      p->active_epoch = epoch;
-                      p->handled = start;
-                      p->last_seq = 0;
-                      p->candidates.clear();
-                      p->finishing = false;
-                      p->rebuilding = rebuild;
-                      p->rebuild_started = Clock::now();
-                      p->rebuild->Set(rebuild ? 1 : 0);
-                      p->live->Set(rebuild ? 0 : 1);
-                    });
+  boost::asio::post(reactor_.io(), [p, epoch, start = partition.start, rebuild] {
+    p->active_epoch = epoch;
+    p->handled = start;
+    p->last_seq = 0;
+    p->candidates.clear();
+    p->finishing = false;
+    p->rebuilding = rebuild;
+    p->rebuild_started = Clock::now();
+    p->rebuild->Set(rebuild ? 1 : 0);
+    p->live->Set(rebuild ? 0 : 1);
+  });
   partition.fetcher = std::thread([this, p, epoch] { run_fetcher(*p, epoch); });
 }
 
